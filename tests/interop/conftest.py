@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import interop_tools as tools  # noqa: E402
 
 REPO_ROOT = tools.REPO_ROOT
-FIXTURES = REPO_ROOT / "tests" / "fixtures" / "interop"
+FIXTURES = tools.FIXTURES
 GRAPH_BASE = "https://w3id.org/spacecoop/graph/"
 
 @dataclass
@@ -127,16 +127,10 @@ class NamedQuery:
         return tools.query_kind(self.text)
 
 
-def _real_release_expected() -> bool:
-    import importlib.util
-
-    return bool(os.environ.get("SPACECOOP_INTEROP_RELEASE")) or importlib.util.find_spec("spacecoop.build") is not None
-
-
 def query_files() -> list[Path]:
     """The competency queries and the generic `any-*` queries; the stand-in's own without a build."""
     competency = sorted((REPO_ROOT / "tests" / "competency").glob("*.rq"))
-    if _real_release_expected() and competency:
+    if tools.real_release_expected() and competency:
         return competency + sorted((FIXTURES / "queries").glob("any-*.rq"))
     return sorted((FIXTURES / "queries").glob("*.rq"))
 

@@ -38,7 +38,15 @@ INTEROP_DIR = REPO_ROOT / ".interop"
 COMUNICA_BIN = INTEROP_DIR / "node_modules" / ".bin" / "comunica-sparql-http"
 COMUNICA_QUERY_BIN = INTEROP_DIR / "node_modules" / ".bin" / "comunica-sparql"
 
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "interop"
 REQUIRED = os.environ.get("SPACECOOP_REQUIRE_INTEROP") == "1"
+
+
+def real_release_expected() -> bool:
+    """True when the tests run on the repository's real build (or a given release folder)."""
+    import importlib.util
+
+    return bool(os.environ.get("SPACECOOP_INTEROP_RELEASE")) or importlib.util.find_spec("spacecoop.build") is not None
 
 GRAPH_BASE = "https://w3id.org/spacecoop/graph/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
