@@ -1,0 +1,117 @@
+"""The `spacecoop` command: a thin shell over the real functions.
+
+Each subcommand is a short function that calls one function of the package,
+prints its report and maps domain errors to exit statuses: 0 success,
+1 validation or consistency failure, 2 usage or syntax error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import BuildError
+from .layout import Repository
+
+
+def _repository(args: argparse.Namespace) -> Repository:
+    return Repository(Path(args.root).resolve())
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import run_build
+
+    repo = _repository(args)
+    report = run_build(repo, Path(args.dist).resolve() if args.dist else None)
+    for warning in report.warnings if args.verbose else report.warnings[:20]:
+        print(f"warning: {warning}", file=sys.stderr)
+    if len(report.warnings) > 20 and not args.verbose:
+        print(f"warning: ... and {len(report.warnings) - 20} more (use --verbose)", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .build import run_validate
+
+    repo = _repository(args)
+    report_path = Path(args.report).resolve() if args.report else None
+    report = run_validate(repo, report_path)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(report.summary())
+    print("valid")
+    return 0
+
+
+def cmd_locate(args: argparse.Namespace) -> int:
+    from .evidence import read_sources
+    from .loading import parse_turtle
+
+    repo = _repository(args)
+    sources = read_sources(parse_turtle(repo.sources_ttl), repo.sources_dir)
+    if args.source_id not in sources:
+        print(f"error: unknown source {args.source_id!r}; known: {', '.join(sorted(sources))}", file=sys.stderr)
+        return 2
+    matches = sources[args.source_id].find(args.quote)
+    if not matches:
+        print("error: the quote is not in the article body", file=sys.stderr)
+        return 1
+    for start, end in matches:
+        print(f"{start}\t{end}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="spacecoop", description="A linked-data publisher for international space cooperation.")
+    top.add_argument("--root", default=".", help="the repository folder (default: the current folder)")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = sub.add_parser("build", help="check the repository and write the release into dist/")
+    build.add_argument("--dist", help="write the release here instead of ROOT/dist")
+    build.add_argument("--verbose", action="store_true", help="print every SHACL warning")
+    build.set_defaults(func=cmd_build)
+
+    validate = sub.add_parser("validate", help="run the checks (evidence, OWL 2 RL, SHACL) and write only the report")
+    validate.add_argument("--report", default="validation.ttl", help="where to write the SHACL report (default: validation.ttl)")
+    validate.set_defaults(func=cmd_validate)
+
+    locate = sub.add_parser("locate", help="print the offsets of a quote in a source document's body")
+    locate.add_argument("source_id")
+    locate.add_argument("quote")
+    locate.set_defaults(func=cmd_locate)
+
+    # Serving commands live in their own modules and register themselves here.
+    for register in _optional_commands():
+        register(sub)
+    return top
+
+
+def _optional_commands() -> list:
+    """Subcommand registrars of the serving side (serve, query, load), when present."""
+    registrars = []
+    for module_name in ("spacecoop.server.commands", "spacecoop.remote_commands"):
+        try:
+            module = __import__(module_name, fromlist=["register"])
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue
+        registrars.append(module.register)
+    return registrars
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except BuildError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_status
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
