@@ -708,3 +708,50 @@ class Tdb2:
         if kind == "graph":
             return answer_from_graph(self.query(query, "N-Triples").encode(), "N_TRIPLES")
         return answer_from_sparql_json(self.query(query, "json"), order_variables(query))
+
+
+# --------------------------------------------------------------------------
+# SPARQL clients: SPARQLWrapper, Jena's arq.rsparql, Comunica
+# --------------------------------------------------------------------------
+
+def sparqlwrapper_answer(endpoint: str, query: str) -> Answer:
+    """Run one query with SPARQLWrapper (Python), as a user's script would."""
+    from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
+
+    client = SPARQLWrapper(endpoint, agent="spacecoop-interop-tests")
+    client.setQuery(query)
+    client.setMethod(POST)  # form-encoded POST: accepted by every SPARQL 1.1 endpoint
+    if query_kind(query) == "graph":
+        client.setReturnFormat(TURTLE)
+        body = client.query().response.read()
+        return answer_from_graph(body, "TURTLE")
+    client.setReturnFormat(JSON)
+    return answer_from_sparql_json(client.query().convert(), order_variables(query))
+
+
+def rsparql_answer(endpoint: str, query: str, workdir: Path) -> Answer:
+    """Run one query with Jena's remote query command `arq.rsparql --service`."""
+    qfile = workdir / f"q{abs(hash(query))}.rq"
+    qfile.write_text(query)
+    if query_kind(query) == "graph":
+        proc = jena("arq.rsparql", f"--service={endpoint}", f"--query={qfile}", "--results=N-Triples")
+        return answer_from_graph(proc.stdout.encode(), "N_TRIPLES")
+    proc = jena("arq.rsparql", f"--service={endpoint}", f"--query={qfile}", "--results=json")
+    return answer_from_sparql_json(proc.stdout, order_variables(query))
+
+
+def have_comunica() -> bool:
+    return COMUNICA_QUERY_BIN.is_file() and shutil.which("node") is not None
+
+
+def comunica_answer(endpoint: str, query: str) -> Answer:
+    """Run one query with Comunica (`@comunica/query-sparql`) against a SPARQL endpoint source."""
+    graph = query_kind(query) == "graph"
+    media = "application/n-triples" if graph else "application/sparql-results+json"
+    proc = subprocess.run(
+        [str(COMUNICA_QUERY_BIN), f"sparql@{endpoint}", "-q", query, "-t", media],
+        capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, f"comunica-sparql exited {proc.returncode}:\n{proc.stderr[-3000:]}"
+    if graph:
+        return answer_from_graph(proc.stdout.encode(), "N_TRIPLES")
+    return answer_from_sparql_json(proc.stdout, order_variables(query))
