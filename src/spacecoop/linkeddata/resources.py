@@ -1,0 +1,189 @@
+"""Resources (`/id/…`), the vocabulary (`/ontology`) and named graphs (`/graph/…`).
+
+Each answers on the IRI itself (`Vary: Accept`, `Content-Location` naming the
+variant), by extension (`/id/agency/cnsa.ttl`) and by `?format=`; every
+representation lists the others in `Link: rel="alternate"` headers, and HTML
+pages repeat them as `<link rel="alternate">` elements.
+"""
+
+from __future__ import annotations
+
+import json
+
+from rdflib import XSD, Dataset, Graph, Literal, URIRef
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+
+from .. import negotiation as neg
+from ..namespaces import GRAPH, ONTOLOGY_IRI, SCO
+from ..store import QueryTimeout
+from .describe import ViewBuilder, describe_query, source_id_of
+from .representations import (
+    BY_EXTENSION,
+    DATASET_OR_HTML,
+    GRAPH_OR_HTML,
+    Choice,
+    choose,
+    serialize_dataset,
+    serialize_graph,
+)
+from .site import Page, Site, add_links, vary
+from .vocabdoc import add_head_links, anchor_terms
+
+RDF_GRAPH_TYPES = (neg.HTML, neg.TURTLE, neg.JSON_LD, neg.N_TRIPLES, neg.RDF_XML)
+DATASET_TYPES = (neg.HTML, neg.TRIG, neg.N_QUADS, neg.TURTLE, neg.JSON_LD, neg.N_TRIPLES, neg.RDF_XML)
+JSONLD_CONTEXT = "application/ld+json"
+
+
+def split_extension(path: str) -> tuple[str, str | None]:
+    """`id/agency/cnsa.ttl` -> (`id/agency/cnsa`, `ttl`); paths without a known extension are kept."""
+    stem, dot, ext = path.rpartition(".")
+    if dot and stem and "/" not in ext and ext.lower() in BY_EXTENSION:
+        return stem, ext.lower()
+    return path, None
+
+
+def media_type_header(media_type: str) -> str:
+    """The Content-Type value: textual formats say they are UTF-8."""
+    binary = media_type in ("application/gzip", "application/octet-stream")
+    return media_type if binary else f"{media_type}; charset=utf-8"
+
+
+def finish(page: Page, response: Response, choice: Choice, base_path: str, offered: tuple[str, ...],
+           canonical: str | None) -> Response:
+    """`Vary`, `Content-Location` and `Link` headers shared by every negotiated view."""
+    add_links(response, page.alternates(base_path, offered, exclude=choice.media_type), canonical=canonical)
+    if choice.negotiated:
+        vary(response, "Accept")
+        response.headers["content-location"] = page.iris.path(f"{base_path}.{neg.EXTENSIONS[choice.media_type]}")
+    if choice.media_type == neg.HTML:
+        vary(response, "Accept-Language")
+    return response
+
+
+def construct(site: Site, query: str) -> Graph:
+    """A CONSTRUCT through the store, with `xsd:string` literals written plain (RDF 1.1 makes them equal)."""
+    try:
+        graph = site.store.construct(query, timeout=site.config.query_timeout)
+    except QueryTimeout as error:
+        raise HTTPException(503, f"the description took too long to compute: {error}") from error
+    typed = [t for t in graph if isinstance(t[2], Literal) and t[2].datatype == XSD.string]
+    for s, p, o in typed:
+        graph.remove((s, p, o))
+        graph.add((s, p, Literal(str(o))))
+    return graph
+
+
+def select(site: Site, query: str) -> list[dict[str, object]]:
+    try:
+        return site.store.select(query, timeout=site.config.query_timeout)
+    except QueryTimeout as error:
+        raise HTTPException(503, f"the query for this page took too long: {error}") from error
+
+
+# ---------------------------------------------------------------------------
+# /id/…
+# ---------------------------------------------------------------------------
+
+
+def resource(site: Site, request: Request) -> Response:
+    """A resource in any of its representations (see `describe` for what the description holds)."""
+    page = site.page(request)
+    path, extension = split_extension("id/" + request.path_params["path"])
+    choice = choose(request, GRAPH_OR_HTML, extension)
+    iri = page.iris.to_canonical(path)
+    graph = construct(site, describe_query(iri))
+    if (URIRef(iri), None, None) not in graph:
+        raise HTTPException(404, f"there is no resource <{iri}> in this dataset")
+    if choice.media_type == neg.HTML:
+        view = ViewBuilder(site.vocabulary, page.iris, page.languages).build(iri, graph)
+        template = view.template if site.template_exists(view.template) else "resource.html"
+        alternates = page.alternates(path, RDF_GRAPH_TYPES, exclude=neg.HTML)
+        response: Response = page.render(template, {"view": view, "source_id": source_id_of(iri)}, alternates=alternates)
+    else:
+        body = serialize_graph(graph, choice.media_type, context=site.context, context_url=page.links.context)
+        response = Response(body, media_type=media_type_header(choice.media_type))
+    return finish(page, response, choice, path, RDF_GRAPH_TYPES, iri)
+
+
+# ---------------------------------------------------------------------------
+# /ontology and /context.jsonld
+# ---------------------------------------------------------------------------
+
+_ONTOLOGY_FILES = {neg.TURTLE: "ontology.ttl", neg.RDF_XML: "ontology.rdf", neg.JSON_LD: "ontology.jsonld",
+                   neg.N_TRIPLES: "ontology.nt"}
+
+
+def ontology(site: Site, request: Request) -> Response:
+    """The vocabulary: its RDF files, or pyLODE's documentation anchored at every term."""
+    page = site.page(request)
+    extension = request.path_params.get("ext")
+    choice = choose(request, GRAPH_OR_HTML, extension)
+    if choice.media_type == neg.HTML:
+        alternates = page.alternates("ontology", RDF_GRAPH_TYPES, exclude=neg.HTML)
+        docs = site.release.docs_html
+        if docs.exists():
+            text = anchor_terms(docs.read_text(encoding="utf-8"), str(SCO))
+            text = add_head_links(text, [(a.media_type, a.href, a.label) for a in alternates])
+            response: Response = HTMLResponse(text)
+        else:
+            response = page.render("vocabulary.html", {"vocabulary": site.vocabulary, "iri": ONTOLOGY_IRI},
+                                   alternates=alternates)
+    else:
+        path = site.release.root / _ONTOLOGY_FILES[choice.media_type]
+        if path.exists():
+            response = FileResponse(path, media_type=media_type_header(choice.media_type))
+        else:
+            body = serialize_graph(site.vocabulary.graph, choice.media_type)
+            response = Response(body, media_type=media_type_header(choice.media_type))
+    return finish(page, response, choice, "ontology", RDF_GRAPH_TYPES, ONTOLOGY_IRI)
+
+
+def context(site: Site, request: Request) -> Response:
+    """The JSON-LD context generated from the vocabulary."""
+    body = json.dumps({"@context": site.context}, ensure_ascii=False, indent=2).encode("utf-8")
+    response = Response(body, media_type=media_type_header(JSONLD_CONTEXT))
+    add_links(response, [], canonical=site.config.base_iri + "context.jsonld")
+    return response
+
+
+# ---------------------------------------------------------------------------
+# /graph/…
+# ---------------------------------------------------------------------------
+
+
+def named_graph(site: Site, request: Request) -> Response:
+    """One named graph (a document's, or sources/ontology/examples/inferred)."""
+    page = site.page(request)
+    name, extension = split_extension(request.path_params["name"])
+    choice = choose(request, DATASET_OR_HTML, extension)
+    graph_iri = f"{GRAPH}{name}"
+    graph = construct(site, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")
+    if len(graph) == 0:
+        raise HTTPException(404, f"there is no named graph <{graph_iri}> in this dataset")
+    base_path = f"graph/{name}"
+    if choice.media_type == neg.HTML:
+        builder = ViewBuilder(site.vocabulary, page.iris, page.languages)
+        subjects = sorted({s for s in graph.subjects() if isinstance(s, URIRef)})
+        entries = [(builder.value(graph, s), builder.properties(graph, s)) for s in subjects]
+        entries.sort(key=lambda e: ((e[0].label or "").lower(), e[0].value))
+        alternates = page.alternates(base_path, DATASET_TYPES, exclude=neg.HTML)
+        source_id = name if (graph_iri != str(GRAPH) and source_id_of(f"{site.config.base_iri}id/source/{name}")) else None
+        has_source_page = source_id is not None and (site.release.root / "sources" / f"{name}.txt").exists()
+        response: Response = page.render(
+            "graph.html",
+            {"graph_iri": graph_iri, "entries": entries, "triples": len(graph),
+             "source_page": page.iris.path(f"source/{name}") if has_source_page else None},
+            alternates=alternates,
+        )
+    elif choice.media_type in (neg.TRIG, neg.N_QUADS):
+        dataset = Dataset()
+        named = dataset.graph(URIRef(graph_iri))
+        for triple in graph:
+            named.add(triple)
+        response = Response(serialize_dataset(dataset, choice.media_type), media_type=media_type_header(choice.media_type))
+    else:
+        body = serialize_graph(graph, choice.media_type, context=site.context, context_url=page.links.context)
+        response = Response(body, media_type=media_type_header(choice.media_type))
+    return finish(page, response, choice, base_path, DATASET_TYPES, graph_iri)

@@ -1,0 +1,223 @@
+"""What every Linked Data view shares: the configuration, the store, the release, the templates.
+
+`Site` is built once by `routes(settings, store)`; `Page` is one request's view
+of it (addresses mapped for this request, the client's languages) and renders
+HTML with the `Link: rel="alternate"` headers every representation carries.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Mapping
+
+import jinja2
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from .. import negotiation as neg
+from ..layout import Release
+from ..namespaces import BASE
+from ..store import Store
+from . import labels as labelling
+from .baseiri import IriMap, iri_map
+from .context import build_context
+from .representations import FORMAT_LABELS
+from .vocabulary import Vocabulary
+
+log = logging.getLogger("spacecoop.linkeddata")
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
+
+
+@dataclass(frozen=True)
+class Config:
+    """The settings the Linked Data views read (taken from the server's settings)."""
+
+    dist: Path
+    base_iri: str = BASE
+    query_timeout: float = 10.0
+    max_rows: int = 10_000
+    page_size: int = 100
+    trust_forwarded: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "Config":
+        """Read the server settings; attributes it does not have keep their defaults."""
+        values: dict[str, Any] = {}
+        for name, aliases in {
+            "dist": ("dist", "dist_dir", "release_dir"),
+            "base_iri": ("base_iri",),
+            "query_timeout": ("query_timeout", "timeout"),
+            "max_rows": ("max_rows", "row_limit"),
+            "trust_forwarded": ("trust_forwarded", "proxy_headers", "forwarded_headers"),
+        }.items():
+            for alias in aliases:
+                if getattr(settings, alias, None) is not None:
+                    values[name] = getattr(settings, alias)
+                    break
+        values["dist"] = Path(values.get("dist", "dist"))
+        base = str(values.get("base_iri", BASE))
+        values["base_iri"] = base if base.endswith("/") else base + "/"
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Alternate:
+    """Another representation of the same thing."""
+
+    media_type: str
+    href: str
+    label: str
+
+
+class Site:
+    """Shared state of the Linked Data views."""
+
+    def __init__(self, config: Config, store: Store) -> None:
+        self.config = config
+        self.store = store
+        self.release = Release(config.dist)
+        self.templates = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=False,
+        )
+        self.templates.filters["tojson_script"] = json_for_script
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        return Vocabulary.from_file(self.release.ontology_ttl)
+
+    @cached_property
+    def context(self) -> dict[str, Any]:
+        return build_context(self.vocabulary)
+
+    @cached_property
+    def manifest(self) -> dict[str, Any]:
+        path = self.release.manifest
+        if not path.exists():
+            return {"release": self.store.release_id, "files": []}
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def template_exists(self, name: str) -> bool:
+        return (TEMPLATES_DIR / name).is_file()
+
+    def page(self, request: Request) -> "Page":
+        return Page(self, request)
+
+
+def json_for_script(value: Any) -> Markup:
+    """JSON safe to embed in `<script type="application/ld+json">` (no `</script>` break-out)."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    return Markup(text)
+
+
+@dataclass
+class SiteLinks:
+    """The site's own addresses as this request sees them, for templates."""
+
+    iris: IriMap
+
+    def static(self, name: str) -> str:
+        return self.iris.path(f"static/{name}")
+
+    @property
+    def home(self) -> str:
+        return self.iris.server
+
+    @property
+    def ontology(self) -> str:
+        return self.iris.path("ontology")
+
+    @property
+    def query(self) -> str:
+        return self.iris.path("query")
+
+    @property
+    def sparql(self) -> str:
+        return self.iris.path("sparql")
+
+    @property
+    def dumps(self) -> str:
+        return self.iris.path("dumps/")
+
+    @property
+    def void(self) -> str:
+        return self.iris.path("void")
+
+    @property
+    def catalog(self) -> str:
+        return self.iris.path("catalog")
+
+    @property
+    def context(self) -> str:
+        return self.iris.path("context.jsonld")
+
+
+@dataclass
+class Page:
+    """One request's view of the site."""
+
+    site: Site
+    request: Request
+    iris: IriMap = field(init=False)
+    languages: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.iris = iri_map(self.request, self.site.config.base_iri, trust_forwarded=self.site.config.trust_forwarded)
+        self.languages = labelling.preferred_languages(self.request.headers.get("accept-language"))
+
+    @property
+    def links(self) -> SiteLinks:
+        return SiteLinks(self.iris)
+
+    def alternates(self, base_path: str, media_types: tuple[str, ...] | list[str], exclude: str | None = None) -> list[Alternate]:
+        """`base_path` (`id/agency/cnsa`) in each format, by extension (`…/cnsa.ttl`)."""
+        out = []
+        for media_type in media_types:
+            if media_type == exclude:
+                continue
+            ext = neg.EXTENSIONS[media_type]
+            out.append(Alternate(media_type, self.iris.path(f"{base_path}.{ext}"), FORMAT_LABELS.get(media_type, ext)))
+        return out
+
+    def render(self, template: str, context: Mapping[str, Any], *, alternates: list[Alternate] = (),
+               status_code: int = 200, headers: Mapping[str, str] | None = None) -> HTMLResponse:
+        body = self.site.templates.get_template(template).render(
+            site=self.links, alternates=list(alternates), page_language=self.languages[0], **context
+        )
+        return HTMLResponse(body, status_code=status_code, headers=dict(headers or {}))
+
+    def html(self, template: str, context: Mapping[str, Any], *, alternates: list[Alternate] = (),
+             canonical: str | None = None) -> HTMLResponse:
+        """A page that is not negotiated: rendered, with its alternates as `Link` headers too."""
+        response = self.render(template, context, alternates=alternates)
+        add_links(response, alternates, canonical=canonical)
+        return response
+
+
+def add_links(response: Response, alternates: list[Alternate] | tuple[Alternate, ...], canonical: str | None = None) -> None:
+    """`Link: <…>; rel="alternate"; type="…"` for each other representation (and the canonical IRI)."""
+    parts = [f'<{alt.href}>; rel="alternate"; type="{alt.media_type}"' for alt in alternates]
+    if canonical:
+        parts.append(f'<{canonical}>; rel="canonical"')
+    if parts:
+        existing = response.headers.get("link")
+        response.headers["link"] = ", ".join(([existing] if existing else []) + parts)
+
+
+def vary(response: Response, *fields: str) -> None:
+    present = [v.strip() for v in response.headers.get("vary", "").split(",") if v.strip()]
+    for name in fields:
+        if name.lower() not in {p.lower() for p in present}:
+            present.append(name)
+    response.headers["vary"] = ", ".join(present)
