@@ -95,7 +95,7 @@ def _optional_commands() -> list:
         try:
             module = __import__(module_name, fromlist=["register"])
         except ModuleNotFoundError as error:
-            if error.name != module_name:
+            if error.name is None or not module_name.startswith(error.name):
                 raise
             continue
         registrars.append(module.register)

@@ -1,0 +1,171 @@
+"""The build: repository in, validated release out.
+
+Stages, in order, each owned by its module:
+  1. load      parse every Turtle file (loading.py)        -> SyntaxProblem, exit 2
+  2. evidence  check every quote against its source        -> EvidenceProblem, exit 1
+  3. quality   the ontology quality report (quality.py)    -> QualityProblem, exit 1
+  4. reason    OWL 2 RL closure and consistency (reasoning.py) -> InconsistencyProblem, exit 1
+  5. validate  SHACL on the asserted data (validation.py)  -> ValidationProblem, exit 1
+  6. write     dist/ built beside the old one and swapped in at once (release.py)
+
+`run_validate` stops after stage 5 and writes nothing but the report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph
+
+from .errors import QualityProblem, ValidationProblem
+from .evidence import check_evidence, read_sources
+from .examples import read_questions
+from .layout import Repository
+from .loading import LoadedRepository, load_repository
+from .quality import quality_report
+from .reasoning import Reasoned, check_consistency, reason
+from .validation import ValidationResult, validate
+
+
+@dataclass
+class BuildReport:
+    """What a build did: counts, warnings and the time of each stage (seconds)."""
+
+    timings: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    release: str | None = None
+
+    def summary(self) -> str:
+        lines = [f"{k}: {v}" for k, v in self.counts.items()]
+        lines += [f"stage {k}: {v * 1000:.0f} ms" for k, v in self.timings.items()]
+        lines.append(f"total: {sum(self.timings.values()) * 1000:.0f} ms")
+        if self.release:
+            lines.append(f"release: {self.release}")
+        return "\n".join(lines)
+
+
+class _Stopwatch:
+    def __init__(self, report: BuildReport) -> None:
+        self.report = report
+
+    def __call__(self, name: str) -> "_Stage":
+        return _Stage(self.report, name)
+
+
+class _Stage:
+    def __init__(self, report: BuildReport, name: str) -> None:
+        self.report, self.name = report, name
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.report.timings[self.name] = time.perf_counter() - self.start
+
+
+@dataclass
+class Checked:
+    """Everything stages 1-5 produced, ready to be written."""
+
+    loaded: LoadedRepository
+    reasoned: Reasoned
+    validation: ValidationResult
+
+
+def inputs_digest(repo: Repository) -> str:
+    """A fingerprint of every input file: the release is stale when it changes."""
+    digest = hashlib.sha256()
+    for path in repo.input_files():
+        digest.update(path.relative_to(repo.root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def check(repo: Repository, report: BuildReport) -> Checked:
+    """Stages 1-5. Raises a BuildError subclass at the first failing stage."""
+    stage = _Stopwatch(report)
+    with stage("load"):
+        loaded = load_repository(repo)
+        questions = read_questions(repo.competency_dir)
+    with stage("evidence"):
+        sources = read_sources(loaded.sources, repo.sources_dir)
+        report.counts["evidence quotes"] = check_evidence(loaded.documents, loaded.instance_files, sources)
+    with stage("quality"):
+        quality = quality_report(loaded.ontology, [loaded.shapes, *loaded.graphs().values()])
+        report.warnings.extend(quality.warnings)
+        if quality.errors:
+            raise QualityProblem(quality.errors)
+    asserted = loaded.asserted()
+    with stage("reason"):
+        reasoned = reason(loaded.ontology, asserted)
+        check_consistency(reasoned)
+    with stage("validate"):
+        result = validate(asserted, loaded.shapes, loaded.ontology)
+        report.warnings.extend(f.line() for f in result.warnings)
+    report.counts["asserted triples"] = len(asserted)
+    report.counts["inferred triples"] = len(reasoned.inferred)
+    report.counts["documents"] = len(loaded.documents)
+    report.counts["competency questions"] = len(questions)
+    report.counts["shacl warnings"] = len(result.warnings)
+    report.counts["shacl violations"] = len(result.violations)
+    return Checked(loaded, reasoned, result)
+
+
+def _violation_text(result: ValidationResult) -> str:
+    return "\n".join(f.line() for f in result.violations)
+
+
+def run_validate(repo: Repository, report_path: Path | None = None) -> BuildReport:
+    """`spacecoop validate`: stages 1-5; writes only the SHACL report."""
+    report = BuildReport()
+    checked = check(repo, report)
+    if report_path is not None:
+        report_path.parent.mkdir(parents=True, exist_ok=True)
+        report_path.write_bytes(checked.validation.report.serialize(format="turtle", encoding="utf-8"))
+    if not checked.validation.conforms:
+        raise ValidationProblem(_violation_text(checked.validation), len(checked.validation.violations))
+    return report
+
+
+def run_build(repo: Repository, dist: Path | None = None) -> BuildReport:
+    """`spacecoop build`: stages 1-6. On any failure `dist/` is left exactly as it was."""
+    from .release import write_release  # the writer is only needed once checks pass
+
+    report = BuildReport()
+    target = dist or repo.dist
+    checked = check(repo, report)
+    if not checked.validation.conforms:
+        # The report goes to dist/validation.ttl, which is a build log and not
+        # part of the release: the manifest and the dumps stay exactly as they were.
+        target.mkdir(parents=True, exist_ok=True)
+        failed = target / "validation.ttl"
+        failed.write_bytes(checked.validation.report.serialize(format="turtle", encoding="utf-8"))
+        raise ValidationProblem(
+            _violation_text(checked.validation) + f"\n(report written to {failed})",
+            len(checked.validation.violations),
+        )
+    with _Stage(report, "write"):
+        report.release = write_release(repo, target, checked, inputs_digest(repo), report)
+    return report
+
+
+def is_stale(repo: Repository, dist: Path | None = None) -> bool:
+    """True when dist/ is missing or was built from other inputs than the repository's."""
+    import json
+
+    manifest = (dist or repo.dist) / "manifest.json"
+    if not manifest.is_file():
+        return True
+    try:
+        recorded = json.loads(manifest.read_text(encoding="utf-8")).get("inputs")
+    except (ValueError, OSError):
+        return True
+    return recorded != inputs_digest(repo)
+
+
+__all__ = ["BuildReport", "Checked", "Graph", "check", "inputs_digest", "is_stale", "run_build", "run_validate"]

@@ -1,0 +1,166 @@
+"""The release's self-description: VoID statistics, the DCAT catalogue, the manifest.
+
+VoID and DCAT use the canonical IRIs (`https://w3id.org/spacecoop/...`); the
+server maps them onto its own address. Neither holds a timestamp, so the same
+inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
+
+from . import __version__
+from .namespaces import BASE, ID, SCO
+
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+DATASET = URIRef(BASE + "void#dataset")
+CATALOG = URIRef(BASE + "dcat#catalog")
+SPARQL_ENDPOINT = URIRef(BASE + "sparql")
+LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+
+
+def dump_iri(path: str) -> URIRef:
+    return URIRef(f"{BASE}dumps/{path}")
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One file of the release, as the manifest and DCAT describe it."""
+
+    path: str
+    media_type: str
+    bytes: int
+    sha256: str
+    triples: int | None
+
+    def as_json(self) -> dict[str, object]:
+        entry: dict[str, object] = {
+            "path": self.path,
+            "media_type": self.media_type,
+            "bytes": self.bytes,
+            "sha256": self.sha256,
+        }
+        if self.triples is not None:
+            entry["triples"] = self.triples
+        return entry
+
+
+def file_entry(root: Path, path: Path, media_type: str, triples: int | None) -> FileEntry:
+    data = path.read_bytes()
+    return FileEntry(
+        path=path.relative_to(root).as_posix(),
+        media_type=media_type,
+        bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        triples=triples,
+    )
+
+
+def graph_statistics(graph: Graph) -> dict[str, int]:
+    """VoID's counts for one graph."""
+    subjects = set(graph.subjects())
+    return {
+        "triples": len(graph),
+        "distinctSubjects": len(subjects),
+        "distinctObjects": len(set(graph.objects())),
+        "properties": len(set(graph.predicates())),
+        "classes": len(set(graph.objects(None, RDF.type))),
+        "entities": len({s for s in subjects if isinstance(s, URIRef) and str(s).startswith(str(ID))}),
+    }
+
+
+def _add_statistics(void: Graph, node: URIRef, stats: dict[str, int]) -> None:
+    for key, value in stats.items():
+        void.add((node, VOID[key], Literal(value, datatype=XSD.integer)))
+
+
+def void_description(
+    graphs: dict[str, Graph], dumps: list[FileEntry], examples: list[URIRef]
+) -> Graph:
+    """VoID: the dataset, one subset per named graph, statistics, dumps, endpoint."""
+    void = Graph()
+    void.bind("void", VOID)
+    void.bind("dcterms", DCTERMS)
+    union = Graph()
+    for graph in graphs.values():
+        union += graph
+    void.add((DATASET, RDF.type, VOID.Dataset))
+    void.add((DATASET, DCTERMS.title, Literal("spacecoop: international space cooperation", lang="en")))
+    void.add((DATASET, DCTERMS.description, Literal(
+        "Facts about international space cooperation stated by five news articles, each with its verbatim evidence.",
+        lang="en")))
+    void.add((DATASET, DCTERMS.license, LICENSE))
+    void.add((DATASET, VOID.sparqlEndpoint, SPARQL_ENDPOINT))
+    void.add((DATASET, VOID.uriSpace, Literal(str(ID))))
+    void.add((DATASET, VOID.vocabulary, URIRef(str(SCO))))
+    void.add((DATASET, VOID.rootResource, URIRef(BASE + "ontology")))
+    for example in examples:
+        void.add((DATASET, VOID.exampleResource, example))
+    for entry in dumps:
+        void.add((DATASET, VOID.dataDump, dump_iri(entry.path)))
+    _add_statistics(void, DATASET, graph_statistics(union))
+    for name, graph in sorted(graphs.items()):
+        subset = URIRef(f"{BASE}void#{name.rsplit('/', 1)[-1]}")
+        void.add((DATASET, VOID.subset, subset))
+        void.add((subset, RDF.type, VOID.Dataset))
+        void.add((subset, VOID.inDataset, DATASET))
+        void.add((subset, URIRef("http://www.w3.org/ns/sparql-service-description#name"), URIRef(name)))
+        _add_statistics(void, subset, graph_statistics(graph))
+    return void
+
+
+def dcat_description(entries: list[FileEntry]) -> Graph:
+    """DCAT: the catalogue, the dataset, one distribution per release file with its checksum."""
+    dcat = Graph()
+    dcat.bind("dcat", DCAT)
+    dcat.bind("dcterms", DCTERMS)
+    dcat.bind("spdx", SPDX)
+    dcat.add((CATALOG, RDF.type, DCAT.Catalog))
+    dcat.add((CATALOG, DCTERMS.title, Literal("The spacecoop release catalogue", lang="en")))
+    dcat.add((CATALOG, DCAT.dataset, DATASET))
+    dcat.add((DATASET, RDF.type, DCAT.Dataset))
+    dcat.add((DATASET, DCTERMS.title, Literal("spacecoop: international space cooperation", lang="en")))
+    dcat.add((DATASET, DCTERMS.license, LICENSE))
+    dcat.add((DATASET, URIRef("http://www.w3.org/ns/dcat#version"), Literal(__version__)))
+    dcat.add((DATASET, DCTERMS.conformsTo, URIRef(BASE + "ontology")))
+    service = URIRef(BASE + "sparql#service")
+    dcat.add((service, RDF.type, DCAT.DataService))
+    dcat.add((service, DCAT.endpointURL, SPARQL_ENDPOINT))
+    dcat.add((service, DCAT.servesDataset, DATASET))
+    dcat.add((CATALOG, DCAT.service, service))
+    for entry in entries:
+        dist = URIRef(f"{BASE}dcat#{entry.path.replace('/', '-')}")
+        dcat.add((DATASET, DCAT.distribution, dist))
+        dcat.add((dist, RDF.type, DCAT.Distribution))
+        dcat.add((dist, DCTERMS.title, Literal(entry.path)))
+        dcat.add((dist, DCAT.downloadURL, dump_iri(entry.path)))
+        dcat.add((dist, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{entry.media_type}")))
+        dcat.add((dist, DCAT.byteSize, Literal(entry.bytes, datatype=XSD.nonNegativeInteger)))
+        checksum = BNode(f"checksum-{entry.path.replace('/', '-')}")
+        dcat.add((dist, SPDX.checksum, checksum))
+        dcat.add((checksum, RDF.type, SPDX.Checksum))
+        dcat.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+        dcat.add((checksum, SPDX.checksumValue, Literal(entry.sha256, datatype=XSD.hexBinary)))
+        if entry.triples is not None:
+            dcat.add((dist, VOID.triples, Literal(entry.triples, datatype=XSD.integer)))
+    return dcat
+
+
+def manifest_json(entries: list[FileEntry], inputs_digest: str, graphs: dict[str, int]) -> bytes:
+    """The manifest: every file with size, SHA-256, media type and count; the release id."""
+    files = sorted(entries, key=lambda e: e.path)
+    release = hashlib.sha256("".join(f"{e.path} {e.sha256}\n" for e in files).encode()).hexdigest()[:16]
+    document = {
+        "release": release,
+        "version": __version__,
+        "inputs": inputs_digest,
+        "graphs": dict(sorted(graphs.items())),
+        "files": [e.as_json() for e in files],
+    }
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

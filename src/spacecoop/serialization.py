@@ -1,0 +1,94 @@
+"""Byte-stable RDF files: canonical blank nodes, sorted statements, fixed prefixes.
+
+rdflib's serialisers follow hash order and label blank nodes at random, so two
+builds of the same inputs would differ. Here the statements are moved into a
+pyoxigraph Dataset, blank nodes are relabelled with RDFC-1.0, the quads are
+sorted (types first), and pyoxigraph writes every format from that order.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from .namespaces import PREFIXES
+
+FORMATS: dict[str, ox.RdfFormat] = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "trig": ox.RdfFormat.TRIG,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nq": ox.RdfFormat.N_QUADS,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdf": ox.RdfFormat.RDF_XML,
+}
+
+MEDIA_TYPES: dict[str, str] = {
+    "ttl": "text/turtle",
+    "trig": "application/trig",
+    "nt": "application/n-triples",
+    "nq": "application/n-quads",
+    "jsonld": "application/ld+json",
+    "rdf": "application/rdf+xml",
+    "html": "text/html",
+    "json": "application/json",
+    "gz": "application/gzip",
+    "txt": "text/plain",
+    "rq": "application/sparql-query",
+}
+
+_RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+
+
+def to_dataset(graphs: dict[str | None, Graph]) -> ox.Dataset:
+    """Copy rdflib graphs into one pyoxigraph Dataset (None = the default graph)."""
+    dataset = ox.Dataset()
+    for name, graph in graphs.items():
+        target = ox.DefaultGraph() if name is None else ox.NamedNode(name)
+        data = graph.serialize(format="nt", encoding="utf-8")
+        for triple in ox.parse(data, format=ox.RdfFormat.N_TRIPLES):
+            dataset.add(ox.Quad(triple.subject, triple.predicate, triple.object, target))
+    return dataset
+
+
+def _key(quad: ox.Quad) -> tuple[str, int, str, str, str]:
+    predicate = str(quad.predicate)
+    return (
+        "" if isinstance(quad.graph_name, ox.DefaultGraph) else str(quad.graph_name),
+        1 if str(quad.subject).startswith("_:") else 0,
+        str(quad.subject),
+        "0" if predicate == _RDF_TYPE else predicate,
+        str(quad.object),
+    )
+
+
+def canonical_quads(graphs: dict[str | None, Graph]) -> list[ox.Quad]:
+    """The quads of the graphs with RDFC-1.0 blank node labels, in a stable order."""
+    dataset = to_dataset(graphs)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return sorted(dataset, key=_key)
+
+
+def serialize(quads: Iterable[ox.Quad], extension: str) -> bytes:
+    """Write quads (or, for triple formats, their triples) in the format of `extension`."""
+    fmt = FORMATS[extension]
+    items: list[ox.Quad] | list[ox.Triple]
+    if fmt.supports_datasets:
+        items = list(quads)
+    else:
+        seen: set[ox.Triple] = set()
+        items = []
+        for quad in quads:
+            triple = quad.triple
+            if triple not in seen:
+                seen.add(triple)
+                items.append(triple)
+        items.sort(key=lambda t: _key(ox.Quad(t.subject, t.predicate, t.object)))
+    prefixes = PREFIXES if extension in ("ttl", "trig", "rdf", "jsonld") else None
+    return ox.serialize(items, format=fmt, prefixes=prefixes)
+
+
+def count_statements(path_or_bytes: bytes, extension: str) -> int:
+    """How many triples or quads a serialisation holds (parsed back with pyoxigraph)."""
+    return sum(1 for _ in ox.parse(path_or_bytes, format=FORMATS[extension]))

@@ -1,0 +1,67 @@
+"""Shared, session-scoped fixtures: the repository, its parsed graphs, a built release.
+
+The release is built once per session into a temporary folder: tests read it
+and never write into the repository.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from spacecoop.layout import Release, Repository
+from spacecoop.loading import LoadedRepository, load_repository
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def repo() -> Repository:
+    return Repository(ROOT)
+
+
+@pytest.fixture(scope="session")
+def loaded(repo: Repository) -> LoadedRepository:
+    return load_repository(repo)
+
+
+@pytest.fixture(scope="session")
+def ontology(loaded: LoadedRepository) -> Graph:
+    return loaded.ontology
+
+
+@pytest.fixture(scope="session")
+def asserted(loaded: LoadedRepository) -> Graph:
+    return loaded.asserted()
+
+
+@pytest.fixture(scope="session")
+def release_dir(repo: Repository, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's release, built once into a temporary dist/."""
+    from spacecoop.build import run_build
+
+    dist = tmp_path_factory.mktemp("release") / "dist"
+    run_build(repo, dist)
+    return dist
+
+
+@pytest.fixture(scope="session")
+def release(release_dir: Path) -> Release:
+    return Release(release_dir)
+
+
+def copy_repository(target: Path) -> Repository:
+    """A writable copy of the repository's inputs, for tests that break them."""
+    for name in ("ontology", "shapes", "instances", "sources"):
+        shutil.copytree(ROOT / name, target / name)
+    (target / "tests").mkdir()
+    shutil.copytree(ROOT / "tests" / "competency", target / "tests" / "competency")
+    return Repository(target)
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path) -> Repository:
+    return copy_repository(tmp_path / "repo")
