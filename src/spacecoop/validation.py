@@ -61,10 +61,16 @@ class ValidationResult:
 
 def validate(data: Graph, shapes: Graph, ontology: Graph) -> ValidationResult:
     """Validate asserted data; conforms is False only when there is a Violation."""
+    # pyshacl "inoculates" only class and property definitions from ont_graph;
+    # the vocabulary's own individuals (qualifiers, agreement types) must be
+    # visible to sh:class too, so the whole vocabulary is mixed in here. No
+    # inference runs: an rdfs:range still cannot satisfy an sh:class.
+    mixed = Graph()
+    mixed += data
+    mixed += ontology
     _conforms, report, _text = pyshacl_validate(
-        data,
+        mixed,
         shacl_graph=shapes,
-        ont_graph=ontology,
         inference="none",
         advanced=True,  # SHACL-AF: SPARQL targets
         allow_warnings=True,
