@@ -89,3 +89,44 @@ def examples_graph(questions: list[CompetencyQuestion]) -> Graph:
         for doc in q.documents:
             graph.add((q.iri, DCTERMS.source, URIRef(f"{ID}source/{doc}")))
     return graph
+
+
+# --- answers ----------------------------------------------------------------
+# A competency question's expected answer is a small text file: for SELECT, the
+# variable names on the first line, then one line per row with the values in
+# N-Triples term syntax, TAB-separated, lines sorted; for ASK, `true` or `false`.
+# The same rendering serves every store the tests compare (pyoxigraph here,
+# Virtuoso and Jena in the interoperability tests).
+
+
+def render_term(term: object) -> str:
+    """N-Triples form of a pyoxigraph or rdflib term; '' for an unbound value."""
+    if term is None:
+        return ""
+    if hasattr(term, "n3") and not hasattr(term, "value"):  # rdflib term
+        return term.n3()  # type: ignore[no-any-return, attr-defined]
+    return str(term)
+
+
+def render_select(variables: list[str], rows: list[list[object]]) -> list[str]:
+    """The lines of a SELECT answer: header, then sorted rows."""
+    lines = sorted("\t".join(render_term(v) for v in row) for row in rows)
+    return ["\t".join(variables), *lines]
+
+
+def read_expected(question: CompetencyQuestion) -> list[str]:
+    """The expected answer's lines (without trailing empty lines)."""
+    path = question.path.with_suffix(".expected")
+    return path.read_text(encoding="utf-8").rstrip("\n").split("\n")
+
+
+def answer_with_pyoxigraph(store: object, question: CompetencyQuestion) -> list[str]:
+    """Evaluate a question on a pyoxigraph Store, the default graph being the union of all graphs."""
+    import pyoxigraph as ox
+
+    result = store.query(question.query, use_default_graph_as_union=True)  # type: ignore[attr-defined]
+    if isinstance(result, ox.QueryBoolean):
+        return ["true" if bool(result) else "false"]
+    variables = [v.value for v in result.variables]
+    rows = [[solution[v] for v in variables] for solution in result]
+    return render_select(variables, rows)
