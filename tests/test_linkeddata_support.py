@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib.util
 import json
 import os
 import socket
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 
 from spacecoop.namespaces import EXAMPLES_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, SOURCES_GRAPH
@@ -325,16 +327,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(dist: Path, log: Path, *, extra_args: tuple[str, ...] = ()) -> Server:
-    """`spacecoop serve` on `dist`, on a free port; waits until it answers."""
-    port = free_port()
-    command = [sys.executable, "-m", "spacecoop", "serve", "--dist", str(dist), "--host", "127.0.0.1",
-               "--port", str(port), *extra_args]
+def server_command(dist: Path, port: int, extra_args: tuple[str, ...]) -> tuple[list[str], dict[str, str], Path]:
+    """`spacecoop serve` when the server package is installed, else the Linked Data routes alone."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    if importlib.util.find_spec("spacecoop.server") is not None:
+        command = [sys.executable, "-m", "spacecoop.cli", "serve", "--dist", str(dist), "--host", "127.0.0.1",
+                   "--port", str(port), *extra_args]
+        return command, env, dist.parent
+    env["SPACECOOP_DIST"] = str(dist)
+    command = [sys.executable, "-m", "uvicorn", "--factory", "test_linkeddata_support:dev_app",
+               "--host", "127.0.0.1", "--port", str(port), "--proxy-headers"]
+    return command, env, Path(__file__).resolve().parent
+
+
+def start_server(dist: Path, log: Path, *, extra_args: tuple[str, ...] = ()) -> Server:
+    """A server process on `dist` on a free port; waits until it answers."""
+    port = free_port()
+    command, env, cwd = server_command(dist, port, extra_args)
     handle = open(log, "wb")
-    process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=str(dist.parent))
+    process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=str(cwd))
+    handle.close()
     server = Server(f"http://127.0.0.1:{port}", process, dist, log)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with {process.returncode}:\n{log.read_text(errors='replace')}")
@@ -345,7 +359,7 @@ def start_server(dist: Path, log: Path, *, extra_args: tuple[str, ...] = ()) -> 
             pass
         time.sleep(0.2)
     server.stop()
-    raise RuntimeError(f"the server did not answer within 120 s:\n{log.read_text(errors='replace')}")
+    raise RuntimeError(f"the server did not answer within 180 s:\n{log.read_text(errors='replace')}")
 
 
 _SERVERS: dict[str, Server] = {}
@@ -362,6 +376,31 @@ def stop_all() -> None:
     for server in _SERVERS.values():
         server.stop()
     _SERVERS.clear()
+
+
+_RELEASES: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="session")
+def fixture_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture release, written once per session under a temporary folder."""
+    if "fixture" not in _RELEASES:
+        _RELEASES["fixture"] = write_release(tmp_path_factory.mktemp("ld-fixture") / "dist")
+    return _RELEASES["fixture"]
+
+
+@pytest.fixture(scope="session")
+def fixture_server(fixture_release: Path):
+    """One server process on the fixture release for the whole session."""
+    server = shared_server("fixture", lambda: start_server(fixture_release, fixture_release.parent / "server.log"))
+    yield server
+    stop_all()
+
+
+@pytest.fixture(scope="session")
+def client(fixture_server: Server):
+    with fixture_server.client() as http:
+        yield http
 
 
 # ---------------------------------------------------------------------------
@@ -454,7 +493,13 @@ def dev_app():
     dist = Path(os.environ["SPACECOOP_DIST"])
     settings = SimpleNamespace(dist=dist, base_iri=BASE, query_timeout=10.0, max_rows=10000)
 
+    from starlette.responses import HTMLResponse
+
+    from spacecoop import negotiation
+
     async def problem(request, exc: HTTPException):
+        if negotiation.PROBLEM.negotiate(request.headers.get("accept")) == negotiation.HTML:
+            return HTMLResponse(f"<h1>{exc.status_code}</h1>", status_code=exc.status_code)
         return JSONResponse({"title": "error", "status": exc.status_code, "detail": exc.detail},
                             status_code=exc.status_code, media_type="application/problem+json")
 

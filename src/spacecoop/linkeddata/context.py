@@ -49,8 +49,8 @@ _SHARED_TERMS: dict[str, Any] = {
     "exact": "oa:exact",
     "prefix": "oa:prefix",
     "suffix": "oa:suffix",
-    "start": {"@id": "oa:start", "@type": "xsd:nonNegativeInteger"},
-    "end": {"@id": "oa:end", "@type": "xsd:nonNegativeInteger"},
+    "start": "oa:start",
+    "end": "oa:end",
 }
 
 

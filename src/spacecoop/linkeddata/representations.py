@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from .. import negotiation as neg
+from .jsonld import compact
 from ..namespaces import PREFIXES
 
 # A named graph as a page or data: TriG and N-Quads keep the graph name.
@@ -100,11 +101,8 @@ def jsonld(graph: Graph, context: dict[str, Any] | None, context_url: str | None
     """Compact JSON-LD: property names are the context's terms; `@context` is the published URL."""
     if context is None:
         return graph.serialize(format="json-ld", encoding="utf-8")
-    text = graph.serialize(format="json-ld", context=context, auto_compact=True)
-    document = json.loads(text)
-    if context_url and isinstance(document, dict):
-        document["@context"] = context_url
-    return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False).encode("utf-8")
+    document = compact(graph, context, context_url or context)
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def serialize_dataset(dataset: Dataset, media_type: str) -> bytes:

@@ -29,7 +29,7 @@ from .representations import (
     serialize_graph,
 )
 from .site import Page, Site, add_links, vary
-from .vocabdoc import add_head_links, anchor_terms
+from .vocabdoc import add_head_links, add_missing_terms, anchor_terms
 
 RDF_GRAPH_TYPES = (neg.HTML, neg.TURTLE, neg.JSON_LD, neg.N_TRIPLES, neg.RDF_XML)
 DATASET_TYPES = (neg.HTML, neg.TRIG, neg.N_QUADS, neg.TURTLE, neg.JSON_LD, neg.N_TRIPLES, neg.RDF_XML)
@@ -125,6 +125,11 @@ def ontology(site: Site, request: Request) -> Response:
         docs = site.release.docs_html
         if docs.exists():
             text = anchor_terms(docs.read_text(encoding="utf-8"), str(SCO))
+            text = add_missing_terms(text, [
+                (t.local_name, t.iri, site.vocabulary.label(t.iri, page.languages) or t.local_name,
+                 str(t.definition) if t.definition else None)
+                for t in sorted(site.vocabulary.terms.values(), key=lambda t: t.iri)
+            ])
             text = add_head_links(text, [(a.media_type, a.href, a.label) for a in alternates])
             response: Response = HTMLResponse(text)
         else:

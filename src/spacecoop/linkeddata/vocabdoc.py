@@ -54,3 +54,27 @@ def add_head_links(page: str, links: Iterable[tuple[str, str, str]]) -> str:
     if marker < 0:
         return tags + page
     return page[:marker] + tags + page[marker:]
+
+
+def add_missing_terms(page: str, terms: Iterable[tuple[str, str, str, str | None]]) -> str:
+    """A section for the terms pyLODE does not document (concepts, individuals), one anchor each.
+
+    `terms` are (local name, IRI, label, definition); those whose local name is
+    already an element id are skipped.
+    """
+    taken = set(_IDS.findall(page))
+    rows = [
+        f'<dt id="{html.escape(local)}"><code>{html.escape(iri)}</code> — {html.escape(label)}</dt>'
+        f'<dd>{html.escape(definition or "")}</dd>\n'
+        for local, iri, label, definition in terms
+        if local not in taken and re.fullmatch(r"[A-Za-z0-9_.\-]+", local)
+    ]
+    if not rows:
+        return page
+    section = ('<div class="section" id="other-terms"><h2>Concepts and individuals</h2>\n<dl>\n'
+               + "".join(rows) + "</dl></div>\n")
+    for marker in ('<div id="namespaces"', "</body>"):
+        position = page.find(marker)
+        if position >= 0:
+            return page[:position] + section + page[position:]
+    return page + section
