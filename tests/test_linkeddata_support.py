@@ -504,3 +504,11 @@ def dev_app():
                             status_code=exc.status_code, media_type="application/problem+json")
 
     return Starlette(routes=routes(settings, FixtureStore(dist)), exception_handlers={HTTPException: problem})
+
+
+# Files of the fixture release that /dumps/ serves (as the manifest lists them).
+DUMP_FILES = (
+    "asserted.ttl", "data.nq", "data.nq.gz", "data.trig", "docs/ontology.html", "examples.ttl", "ontology.jsonld",
+    "ontology.nt", "ontology.rdf", "ontology.ttl", f"sources/{SOURCE_A}.txt", f"sources/{SOURCE_B}.txt", "void.ttl",
+    "dcat.ttl",
+)
