@@ -1,30 +1,83 @@
 """HTML documentation of the vocabulary, made by pyLODE.
 
 pyLODE (OntPub profile) lists every class and property with labels,
-definitions, domains, ranges and super-classes/properties. We only make its
-anchors predictable (every term is reachable at `#LocalName`) so that the
-server can send a browser from a term IRI to its entry.
+definitions, domains, ranges and super-classes/properties. Two things are
+ours: pyLODE iterates Python sets and prints blank node ids, so its output
+follows the process's string-hash seed and rdflib's random blank node ids; it
+runs in a child process with a fixed `PYTHONHASHSEED` and numbered blank
+nodes, so the same vocabulary gives the same bytes. And every term gets an anchor at
+`#LocalName`, so the server can send a browser from a term IRI to its entry.
 """
 
 from __future__ import annotations
 
-import logging
+import os
 import re
+import subprocess
+import sys
 
-from rdflib import Graph
+from rdflib import Graph, Literal
+from rdflib.namespace import DCTERMS, RDF, SKOS
 
+from .errors import BuildError
 from .namespaces import SCO
+from .serialization import canonical_quads, serialize
+
+_RENDER = """
+import itertools, logging, sys, uuid
+import rdflib.term
+# Blank node ids come from uuid4: number them instead, so they repeat.
+_serial = itertools.count(1)
+rdflib.term.uuid4 = lambda: uuid.UUID(int=next(_serial))
+from rdflib import Graph
+from pylode import OntPub
+logging.disable(logging.CRITICAL)
+graph = Graph().parse(data=sys.stdin.read(), format="nt")
+sys.stdout.write(OntPub(ontology=graph).make_html())
+"""
+
+
+def _docs_graph(ontology: Graph) -> Graph:
+    """What pyLODE is shown: no concept schemes (it would take one for the document's
+    subject) and the header's English title and description only (it shows one)."""
+    graph = Graph()
+    graph += ontology
+    graph.remove((None, RDF.type, SKOS.ConceptScheme))
+    for prop in (DCTERMS.title, DCTERMS.description):
+        for value in list(graph.objects(None, prop)):
+            if isinstance(value, Literal) and value.language not in (None, "en"):
+                graph.remove((None, prop, value))
+    return graph
 
 
 def ontology_html(ontology: Graph) -> str:
     """The pyLODE page for the vocabulary, with an `id` anchor per local name."""
-    from pylode import OntPub  # imported late: it loads its background ontologies on import
+    sorted_triples = serialize(canonical_quads({None: _docs_graph(ontology)}), "nt")
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    result = subprocess.run(
+        [sys.executable, "-c", _RENDER], input=sorted_triples, capture_output=True, env=env, timeout=120
+    )
+    if result.returncode != 0:
+        raise BuildError("pyLODE failed to document the vocabulary:\n" + result.stderr.decode(errors="replace")[-2000:])
+    return _add_term_anchors(_sort_class_unions(result.stdout.decode("utf-8")))
 
-    # pyLODE sets the root logger to INFO when imported; keep the build's output readable.
-    logging.getLogger().setLevel(logging.WARNING)
 
-    html = OntPub(ontology=ontology).make_html()
-    return _add_term_anchors(html, ontology)
+_SET_CLASS = re.compile(r"<td>(?P<body>(?:(?!</td>).)*?<span class=\"cardinality\">(?:or|and)</span>.*?)</td>", re.DOTALL)
+_JOIN = re.compile(r'(\s*<span class="cardinality">(?:or|and)</span>)')
+
+
+def _sort_class_unions(html: str) -> str:
+    """Put the members of 'A or B or C' in a stable order (pyLODE collects them in a set)."""
+
+    def sort(match: re.Match[str]) -> str:
+        parts = _JOIN.split(match.group("body"))
+        members, joins = parts[0::2], parts[1::2]
+        trailing = members[-1][len(members[-1].rstrip()) :]
+        members = sorted(m.rstrip() for m in members)
+        body = "".join(m + (joins[i] if i < len(joins) else "") for i, m in enumerate(members))
+        return f"<td>{body}{trailing}</td>"
+
+    return _SET_CLASS.sub(sort, html)
 
 
 _ENTRY = re.compile(
@@ -33,7 +86,7 @@ _ENTRY = re.compile(
 )
 
 
-def _add_term_anchors(html: str, ontology: Graph) -> str:
+def _add_term_anchors(html: str) -> str:
     """Make `#LocalName` reach each term's entry even where pyLODE chose another id."""
     ids = set(re.findall(r'id="([^"]+)"', html))
     insertions: list[tuple[int, str]] = []
