@@ -243,6 +243,8 @@ def test_unknown_resource_is_an_html_404_for_browsers(client):
         ("/class/Agency", {"page": "9"}, BROWSER, 404),
         ("/class/Agency", {"page": "x"}, BROWSER, 400),
         ("/dumps/../pyproject.toml", {}, "*/*", 404),
+        ("/id/agency/cnsa%3E%20%3Fp%20%3Fo%20%7D%20%7D%23", {}, "text/turtle", 404),
+        ("/graph/x%3E%20%7B", {}, "application/trig", 404),
         ("/dumps/not-a-file.nq", {}, "*/*", 404),
     ],
 )

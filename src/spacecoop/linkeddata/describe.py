@@ -18,6 +18,7 @@ queryable at `/sparql`, but a page shows what the documents assert).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -45,8 +46,18 @@ def _blank_chain(start: str, depth: int, prefix: str) -> str:
     return " ".join(steps) + " ?s ?p ?o ."
 
 
+_NOT_IN_IRIREF = re.compile(r'[<>"{}|^`\\\x00-\x20]')
+
+
+def is_safe_iri(iri: str) -> bool:
+    """Whether `iri` can be written as a SPARQL IRIREF `<…>` as it is (nothing to escape or inject)."""
+    return bool(iri) and _NOT_IN_IRIREF.search(iri) is None
+
+
 def describe_query(iri: str) -> str:
     """The CONSTRUCT query of the description of `iri` (see the module documentation)."""
+    if not is_safe_iri(iri):
+        raise ValueError(f"not an IRI that can be queried: {iri!r}")
     r = f"<{iri}>"
     branches = [
         # 1. outgoing triples and the blank nodes they lead to

@@ -20,7 +20,7 @@ from starlette.responses import FileResponse, Response
 from .. import negotiation as neg
 from ..namespaces import OA, SCO
 from . import labels as labelling
-from .describe import Value, ViewBuilder, annotation_anchor, describe_query
+from .describe import Value, ViewBuilder, annotation_anchor, describe_query, is_safe_iri
 from .highlight import Segment, Span, segments
 from .resources import construct, select
 from .site import Alternate, Site
@@ -69,7 +69,7 @@ SELECT ?ann ?body ?start ?end ?exact WHERE {{
 
 
 def _labels_query(iris: list[str]) -> str:
-    values = " ".join(f"<{i}>" for i in iris)
+    values = " ".join(f"<{i}>" for i in iris if is_safe_iri(i))
     props = ", ".join(f"<{p}>" for p in LABEL_PROPERTIES)
     return f"SELECT ?x ?label WHERE {{ VALUES ?x {{ {values} }} GRAPH ?g {{ ?x ?p ?label }} FILTER(?p IN ({props})) }}"
 

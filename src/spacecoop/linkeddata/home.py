@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from .. import negotiation as neg
 from ..namespaces import INFERRED_GRAPH, SCO
 from . import labels as labelling
-from .describe import short_iri
+from .describe import is_safe_iri, short_iri
 from .descriptions import load
 from .representations import choose
 from .resources import select
@@ -55,6 +55,7 @@ def _respond(page: Page, request: Request, template: str, data: dict[str, Any], 
 
 
 def _labels(site: Site, iris: list[str]) -> dict[str, list[Literal]]:
+    iris = [i for i in iris if is_safe_iri(i)]
     if not iris:
         return {}
     values = " ".join(f"<{i}>" for i in iris)

@@ -18,7 +18,7 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from .. import negotiation as neg
 from ..namespaces import GRAPH, ONTOLOGY_IRI, SCO
 from ..store import QueryTimeout
-from .describe import ViewBuilder, describe_query, source_id_of
+from .describe import ViewBuilder, describe_query, is_safe_iri, source_id_of
 from .representations import (
     BY_EXTENSION,
     DATASET_OR_HTML,
@@ -93,6 +93,8 @@ def resource(site: Site, request: Request) -> Response:
     path, extension = split_extension("id/" + request.path_params["path"])
     choice = choose(request, GRAPH_OR_HTML, extension)
     iri = page.iris.to_canonical(path)
+    if not is_safe_iri(iri):
+        raise HTTPException(404, "there is no resource with such an IRI in this dataset")
     graph = construct(site, describe_query(iri))
     if (URIRef(iri), None, None) not in graph:
         raise HTTPException(404, f"there is no resource <{iri}> in this dataset")
@@ -164,6 +166,8 @@ def named_graph(site: Site, request: Request) -> Response:
     name, extension = split_extension(request.path_params["name"])
     choice = choose(request, DATASET_OR_HTML, extension)
     graph_iri = f"{GRAPH}{name}"
+    if not is_safe_iri(graph_iri):
+        raise HTTPException(404, "there is no named graph with such an IRI in this dataset")
     graph = construct(site, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")
     if len(graph) == 0:
         raise HTTPException(404, f"there is no named graph <{graph_iri}> in this dataset")
