@@ -1,0 +1,178 @@
+"""A pool of query worker processes with a time limit that really stops queries.
+
+pyoxigraph cannot cancel a query and a thread cannot be killed, so queries
+run in worker processes (`spacecoop.query_worker`), one query per worker at
+a time. `QueryPool.run` hands a job to an idle worker and waits for the reply
+until the deadline; past it, the worker is killed (SIGKILL, then reaped, so
+the evaluation has stopped before the caller hears of it) and a replacement
+is started in the background. The time limit counts from the call, so time
+spent waiting for a free worker counts too: a caller never waits longer than
+its limit.
+
+`run` blocks; the server calls it from a thread pool, so while one worker is
+stuck on a runaway query the others keep answering.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from spacecoop.query_worker import CRASH, OK, SYNTAX, TOO_MANY_ROWS, Job
+from spacecoop.store import QuerySyntaxError, QueryTimeout, RowLimitExceeded, StoreError
+
+log = logging.getLogger(__name__)
+
+# Not `-m`: the worker's classes must pickle under their module's name, not `__main__`.
+_WORKER_MAIN = "import sys; from spacecoop.query_worker import main; main(int(sys.argv[1]))"
+START_TIMEOUT = 60.0  # seconds a new worker may take to open the store
+
+
+class WorkerError(StoreError):
+    """A worker failed: it crashed, or evaluation raised something unexpected (HTTP 500)."""
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: subprocess.Popen[bytes]
+    connection: Connection
+
+    def stop(self) -> None:
+        """Kill the process and wait until it is gone."""
+        self.process.kill()
+        self.process.wait()
+        self.connection.close()
+
+
+@dataclass
+class PoolStats:
+    queries: int = 0
+    timeouts: int = 0
+    restarts: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, name: str) -> None:
+        with self.lock:
+            setattr(self, name, getattr(self, name) + 1)
+
+
+class QueryPool:
+    def __init__(self, store_path: Path, size: int, prefixes: dict[str, str]) -> None:
+        if size < 1:
+            raise ValueError("a query pool needs at least one worker")
+        self._config = {"store": str(store_path), "prefixes": prefixes}
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self.size = size
+        self.stats = PoolStats()
+        self.sandboxed = True
+        try:
+            for _ in range(size):
+                self._idle.put(self._start())
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self) -> _Worker:
+        ours, theirs = socket.socketpair()
+        with theirs:
+            process = subprocess.Popen(
+                [sys.executable, "-c", _WORKER_MAIN, str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+            )
+        worker = _Worker(process, Connection(ours.detach()))
+        with self._lock:
+            self._all.add(worker)
+        try:
+            worker.connection.send(self._config)
+            if not worker.connection.poll(START_TIMEOUT):
+                raise WorkerError(f"a query worker did not start within {START_TIMEOUT:.0f} s")
+            tag, sandboxed = worker.connection.recv()
+        except (EOFError, OSError) as error:
+            self._discard(worker)
+            raise WorkerError(f"a query worker failed to start (exit code {process.poll()})") from error
+        except WorkerError:
+            self._discard(worker)
+            raise
+        if not sandboxed and self.sandboxed:
+            log.warning("query workers cannot be denied network access on this platform")
+        self.sandboxed = self.sandboxed and sandboxed
+        return worker
+
+    def _discard(self, worker: _Worker) -> None:
+        worker.stop()
+        with self._lock:
+            self._all.discard(worker)
+
+    def _replace(self, worker: _Worker) -> None:
+        """Stop a worker now and start its replacement in the background."""
+        self._discard(worker)
+        self.stats.count("restarts")
+
+        def start() -> None:
+            if self._closed:
+                return
+            try:
+                replacement = self._start()
+            except WorkerError:
+                log.exception("could not start a replacement query worker")
+                return
+            if self._closed:
+                self._discard(replacement)
+            else:
+                self._idle.put(replacement)
+
+        threading.Thread(target=start, name="query-worker-start", daemon=True).start()
+
+    def run(self, job: Job, timeout: float) -> Any:
+        """The worker's answer to `job`, or QueryTimeout once `timeout` seconds have passed."""
+        deadline = time.monotonic() + timeout
+        self.stats.count("queries")
+        try:
+            worker = self._idle.get(timeout=timeout)
+        except queue.Empty:
+            self.stats.count("timeouts")
+            raise QueryTimeout(
+                f"the server was busy: no query worker became free within the time limit of {timeout:g} s"
+            ) from None
+        try:
+            worker.connection.send(job)
+            if not worker.connection.poll(max(0.0, deadline - time.monotonic())):
+                self.stats.count("timeouts")
+                self._replace(worker)
+                raise QueryTimeout(f"the query was stopped at the time limit of {timeout:g} s")
+            tag, payload = worker.connection.recv()
+        except (EOFError, OSError) as error:
+            code = worker.process.poll()
+            self._replace(worker)
+            raise WorkerError(f"a query worker stopped unexpectedly (exit code {code})") from error
+        self._idle.put(worker)
+        if tag == OK:
+            return payload
+        if tag == SYNTAX:
+            raise QuerySyntaxError(payload)
+        if tag == TOO_MANY_ROWS:
+            raise RowLimitExceeded(payload)
+        if tag == CRASH:
+            raise WorkerError(f"query evaluation failed:\n{payload}")
+        raise WorkerError(f"unknown reply from a query worker: {tag!r}")
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            workers = list(self._all)
+            self._all.clear()
+        for worker in workers:
+            worker.stop()

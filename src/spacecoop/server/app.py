@@ -1,0 +1,86 @@
+"""The web application: `create_app(settings, store)`.
+
+The routing table is below, in one screen. `/sparql` and `/health` are the
+server's own; the Linked Data routes (`/`, `/id/…`, `/ontology`, `/dumps/`,
+`/void`, `/query`, …) come from `spacecoop.linkeddata.routes` when that
+package is installed. Nothing is created at import time: the caller opens the
+store, builds the app, runs it and closes the store.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from spacecoop.server import errors, sparql
+from spacecoop.server.access_log import AccessLogMiddleware
+from spacecoop.server.cors import CORSMiddleware
+from spacecoop.server.service_description import ServiceDescription, read_void
+from spacecoop.settings import Settings
+from spacecoop.store import Store
+
+log = logging.getLogger(__name__)
+
+
+async def health(request: Request) -> JSONResponse:
+    """Liveness, and which release this process serves."""
+    store: Store = request.app.state.store
+    counts = store.counts()
+    body: dict[str, object] = {
+        "status": "ok",
+        "release": store.release_id,
+        "graphs": len(counts),
+        "triples": sum(counts.values()),
+    }
+    pool = getattr(store, "pool", None)
+    if pool is not None:
+        body["query_workers"] = {
+            "size": pool.size,
+            "sandboxed": pool.sandboxed,
+            "queries": pool.stats.queries,
+            "timeouts": pool.stats.timeouts,
+            "restarts": pool.stats.restarts,
+        }
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+def _linked_data_routes(settings: Settings, store: Store) -> list[BaseRoute]:
+    try:
+        from spacecoop import linkeddata
+    except ModuleNotFoundError as error:
+        if error.name != "spacecoop.linkeddata":
+            raise
+        return []
+    return list(linkeddata.routes(settings, store))
+
+
+def create_app(settings: Settings, store: Store) -> Starlette:
+    routes: list[BaseRoute] = [
+        Route("/sparql", sparql.sparql, methods=["GET", "HEAD", "POST", "OPTIONS"], name="sparql"),
+        Route("/health", health, methods=["GET", "HEAD"], name="health"),
+        *_linked_data_routes(settings, store),
+    ]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        log.info("serving release %s (%d named graphs)", store.release_id, len(store.counts()))
+        yield
+        log.info("stopped serving release %s", store.release_id)
+
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(AccessLogMiddleware), Middleware(CORSMiddleware)],
+        exception_handlers=errors.HANDLERS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.service_description = ServiceDescription(store, settings, read_void(settings.release_dir))
+    return app

@@ -1,0 +1,190 @@
+"""`spacecoop serve` and `spacecoop query`, registered into the `spacecoop` command.
+
+Both build the release first when it is missing or older than the repository's
+inputs (unless `--build never`), then open the embedded store on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from spacecoop import negotiation as neg
+from spacecoop import settings as config
+from spacecoop.layout import Repository
+from spacecoop.settings import Settings, SettingError
+from spacecoop.store import QueryRefused, QueryRequest, QuerySyntaxError, StoreError
+
+log = logging.getLogger("spacecoop.serve")
+
+SERVE_HELP = """\
+Serve the release over HTTP: the SPARQL 1.1 endpoint at /sparql, /health, and
+the Linked Data pages. Every option can also be set by the environment
+variable shown; an option on the command line wins."""
+
+QUERY_FORMATS = {
+    # --format: (media type for SELECT/ASK, media type for CONSTRUCT/DESCRIBE)
+    "table": (neg.TSV, neg.TURTLE),
+    "csv": (neg.CSV, None),
+    "tsv": (neg.TSV, None),
+    "json": (neg.SPARQL_RESULTS_JSON, neg.JSON_LD),
+    "xml": (neg.SPARQL_RESULTS_XML, neg.RDF_XML),
+    "turtle": (None, neg.TURTLE),
+    "nt": (None, neg.N_TRIPLES),
+}
+QUERY_SETTINGS = ("dist", "build", "time_limit", "max_rows", "log_level")
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="serve the release: SPARQL endpoint and Linked Data",
+        description=SERVE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    config.add_arguments(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    query = commands.add_parser(
+        "query",
+        help="run a SPARQL query against the release and print the answer",
+        description="Run a read-only SPARQL query against the release (the same rules as /sparql).",
+    )
+    source = query.add_mutually_exclusive_group(required=True)
+    source.add_argument("query", nargs="?", help="the query text")
+    source.add_argument("--file", "-f", type=Path, help="read the query from this file ('-' for stdin)")
+    query.add_argument("--format", choices=sorted(QUERY_FORMATS), default="table", help="output format (default: table)")
+    config.add_arguments(query, QUERY_SETTINGS)
+    query.set_defaults(func=cmd_query)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = config.load(vars(args))
+    dist = settings.dist or Repository(Path(args.root)).dist
+    return replace(settings, dist=dist.resolve())
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+def ensure_release(repo: Repository, dist: Path, mode: str) -> None:
+    """Build the release into `dist` if it is missing or older than the repository's inputs."""
+    if mode == "never" or not repo.ontology_dir.is_dir():
+        return  # not in a repository: serve the release as it is
+    from spacecoop.build import is_stale, run_build
+
+    if is_stale(repo, dist):
+        log.info("building the release into %s", dist)
+        print(run_build(repo, dist).summary(), file=sys.stderr)
+
+
+def _open_store(args: argparse.Namespace, settings: Settings, workers: int):
+    from spacecoop.oxigraph_store import OxigraphStore
+
+    assert settings.dist is not None
+    ensure_release(Repository(Path(args.root).resolve()), settings.dist, settings.build)
+    return OxigraphStore.open(settings.dist, workers=workers)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from spacecoop.server.app import create_app
+
+    try:
+        settings = _settings(args)
+    except SettingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    _configure_logging(settings.log_level)
+    try:
+        store = _open_store(args, settings, settings.workers)
+    except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    try:
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(settings, store),
+                host=settings.host,
+                port=settings.port,
+                access_log=False,  # spacecoop.server.access_log writes one line per request
+                log_config=None,
+                server_header=False,
+                timeout_graceful_shutdown=int(settings.time_limit) + 5,
+            )
+        )
+        server.run()  # returns after SIGTERM/SIGINT once in-flight requests are answered
+    finally:
+        store.close()
+    return 0 if server.started else 1
+
+
+def _read_query(args: argparse.Namespace) -> str:
+    if args.file is None:
+        return args.query
+    if str(args.file) == "-":
+        return sys.stdin.read()
+    return args.file.read_text(encoding="utf-8")
+
+
+def _table(tsv: bytes) -> str:
+    """SPARQL TSV as an aligned text table."""
+    lines = [line.split("\t") for line in tsv.decode("utf-8").rstrip("\n").split("\n")]
+    header = [name.lstrip("?") for name in lines[0]]
+    rows = lines[1:]
+    widths = [max(len(row[i]) if i < len(row) else 0 for row in [header, *rows]) for i in range(len(header))]
+    render = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *rows]]
+    render.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(render) + f"\n({len(rows)} row{'s' if len(rows) != 1 else ''})\n"
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from spacecoop.query_policy import ASK, GRAPH
+
+    try:
+        settings = _settings(args)
+    except SettingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    _configure_logging(settings.log_level if args.log_level else "warning")
+    text = _read_query(args)
+    try:
+        store = _open_store(args, settings, workers=1)
+    except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    try:
+        kind = store.query_kind(text)
+        results_type, graph_type = QUERY_FORMATS[args.format]
+        media_type = graph_type if kind == GRAPH else results_type
+        if kind == ASK and args.format == "table":
+            media_type = neg.SPARQL_RESULTS_JSON
+        if media_type is None:
+            print(f"error: --format {args.format} does not fit a {kind.upper()} query", file=sys.stderr)
+            return 2
+        result = store.execute(
+            QueryRequest(text), media_type, timeout=settings.time_limit, max_rows=settings.max_rows
+        )
+    except (QuerySyntaxError, QueryRefused) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    if args.format == "table" and kind == ASK:
+        print(json.dumps(json.loads(result.body)["boolean"]))
+    elif args.format == "table" and kind != GRAPH:
+        sys.stdout.write(_table(result.body))
+    else:
+        sys.stdout.buffer.write(result.body)
+    return 0

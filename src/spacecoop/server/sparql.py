@@ -1,0 +1,251 @@
+"""/sparql: the SPARQL 1.1 Protocol, read-only.
+
+A query arrives by GET (`?query=`), by POST of a form, or by POST of
+`application/sparql-query`; `default-graph-uri` / `named-graph-uri` choose
+the dataset. The steps, each with its own error:
+
+1. read the operation (400 malformed request, 413 body too large, 415 wrong
+   body type; an update by any route is refused with 403);
+2. check the query before anything runs (403 for SERVICE and updates) and
+   find its form;
+3. negotiate the format for that form (406 naming what is offered);
+4. answer 304 if the client holds this answer already (ETag from the release,
+   the query, the dataset and the format);
+5. evaluate in the store, outside the event loop (400 syntax error with the
+   parser's position, 503 time limit, 422 too many rows).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from dataclasses import dataclass
+from typing import Iterator
+from urllib.parse import parse_qs
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from spacecoop import negotiation as neg
+from spacecoop import query_policy
+from spacecoop.server import errors
+from spacecoop.server.access_log import query_hash
+from spacecoop.settings import Settings
+from spacecoop.store import (
+    QueryRefused,
+    QueryRequest,
+    QueryResult,
+    QuerySyntaxError,
+    QueryTimeout,
+    RowLimitExceeded,
+    Store,
+)
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+ALLOWED = "GET, HEAD, POST, OPTIONS"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What a request asks for, whichever way it was sent."""
+
+    query: str | None
+    update: str | None
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    format: str | None = None
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, or 413 as soon as it is known to exceed `limit` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise errors.bad_request("The Content-Length header is not a number.")
+        if int(declared) > limit:
+            raise errors.payload_too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise errors.payload_too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decode(body: bytes, charset: str) -> str:
+    try:
+        return body.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        raise errors.bad_request(f"The request body is not valid {charset} text.") from None
+
+
+def _content_type(request: Request) -> tuple[str, str]:
+    """The body's media type (lower case) and charset (utf-8 unless stated)."""
+    media_type, *params = request.headers.get("content-type", "").split(";")
+    charset = "utf-8"
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"') or charset
+    return media_type.strip().lower(), charset
+
+
+def _one(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name, [])
+    if len(values) > 1:
+        raise errors.bad_request(f"The {name} parameter was given {len(values)} times; give it once.")
+    return values[0] if values else None
+
+
+def _operation(params: dict[str, list[str]], body_query: str | None = None) -> Operation:
+    query = _one(params, "query")
+    if body_query is not None:
+        if query is not None:
+            raise errors.bad_request("The query was sent both in the body and as a query parameter; send it once.")
+        query = body_query
+    update = _one(params, "update")
+    if query is not None and update is not None:
+        raise errors.bad_request("A request carries a query or an update, not both.")
+    return Operation(
+        query=query,
+        update=update,
+        default_graphs=tuple(params.get("default-graph-uri", [])),
+        named_graphs=tuple(params.get("named-graph-uri", [])),
+        format=_one(params, "format"),
+    )
+
+
+async def read_operation(request: Request, max_body: int) -> Operation:
+    params: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        params.setdefault(name, []).append(value)
+    if request.method != "POST":
+        return _operation(params)
+    media_type, charset = _content_type(request)
+    if media_type == SPARQL_UPDATE:
+        return Operation(query=None, update="")
+    if media_type not in (FORM, SPARQL_QUERY):
+        raise errors.unsupported_media_type(media_type, (SPARQL_QUERY, FORM))
+    text = _decode(await read_body(request, max_body), charset)
+    if media_type == SPARQL_QUERY:
+        return _operation(params, body_query=text)
+    try:
+        form = parse_qs(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise errors.bad_request("The form's percent-encoded values are not valid UTF-8.") from None
+    for name, values in form.items():
+        params.setdefault(name, []).extend(values)
+    return _operation(params)
+
+
+@contextlib.contextmanager
+def store_errors() -> Iterator[None]:
+    """The store's errors as the responses the client gets."""
+    try:
+        yield
+    except QuerySyntaxError as error:
+        raise errors.malformed_query(str(error)) from None
+    except QueryRefused as error:
+        raise errors.refused(str(error)) from None
+    except QueryTimeout as error:
+        raise errors.time_limit_reached(str(error)) from None
+    except RowLimitExceeded as error:
+        raise errors.too_many_rows(error.limit) from None
+
+
+def entity_tag(release_id: str, media_type: str, operation: Operation) -> str:
+    """A validator for one answer: the same release, query, dataset and format give the same answer."""
+    digest = hashlib.sha256()
+    for part in (release_id, media_type, operation.query or "", *operation.default_graphs, "\x01", *operation.named_graphs):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
+    # Weak: the answer means the same, but its bytes (e.g. the order of unordered rows) may differ.
+    return f'W/"{digest.hexdigest()[:32]}"'
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 weak comparison against an If-None-Match header."""
+    if not if_none_match:
+        return False
+    opaque = etag.removeprefix("W/")
+    candidates = [tag.strip() for tag in if_none_match.split(",")]
+    return any(tag == "*" or tag.removeprefix("W/") == opaque for tag in candidates)
+
+
+async def _query_kind(store: Store, query: str) -> str:
+    with store_errors():
+        kind = query_policy.check_query(query)
+        if kind is None:  # no form the tokenizer knows: the store's parser has the last word
+            kind = await run_in_threadpool(store.query_kind, query)
+    return kind
+
+
+def _execute(store: Store, settings: Settings, operation: Operation, media_type: str) -> QueryResult:
+    request = QueryRequest(operation.query or "", operation.default_graphs, operation.named_graphs)
+    with store_errors():
+        return store.execute(request, media_type, timeout=settings.time_limit, max_rows=settings.max_rows)
+
+
+def _formats(kind: str) -> tuple[neg.FormatTable, str]:
+    if kind == query_policy.GRAPH:
+        return neg.RDF, "CONSTRUCT and DESCRIBE queries"
+    return neg.RESULTS, "SELECT and ASK queries"
+
+
+async def sparql(request: Request) -> Response:
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers={"Allow": ALLOWED})
+    settings: Settings = request.app.state.settings
+    store: Store = request.app.state.store
+    operation = await read_operation(request, settings.max_body)
+    if operation.update is not None:
+        raise errors.refused(str(query_policy.check_update(operation.update)))
+    if operation.query is None:
+        if request.method == "POST":
+            raise errors.bad_request(f"No query: send query=… as a form, or the query as a body of type {SPARQL_QUERY}.")
+        return service_description(request, operation)
+    request.state.query_hash = query_hash(operation.query)
+    if not operation.query.strip():
+        raise errors.bad_request("The query is empty.")
+
+    kind = await _query_kind(store, operation.query)
+    table, what = _formats(kind)
+    media_type = table.negotiate(request.headers.get("accept"), operation.format)
+    if media_type is None:
+        raise errors.not_acceptable(table, what, operation.format)
+    headers = {
+        "Vary": "Accept",
+        "Spacecoop-Release": store.release_id,
+        errors.ROW_LIMIT_HEADER: str(settings.max_rows),
+    }
+    if request.method in ("GET", "HEAD"):
+        headers["ETag"] = entity_tag(store.release_id, media_type, operation)
+        headers["Cache-Control"] = f"public, max-age={settings.cache_max_age}"
+        if matches(request.headers.get("if-none-match"), headers["ETag"]):
+            return Response(status_code=304, headers=headers)
+
+    result = await run_in_threadpool(_execute, store, settings, operation, media_type)
+    if result.rows is not None:
+        headers["Spacecoop-Result-Rows"] = str(result.rows)
+    return Response(result.body, headers=headers, media_type=media_type)
+
+
+def service_description(request: Request, operation: Operation) -> Response:
+    store: Store = request.app.state.store
+    settings: Settings = request.app.state.settings
+    media_type = neg.RDF_OR_HTML.negotiate(request.headers.get("accept"), operation.format)
+    if media_type is None:
+        raise errors.not_acceptable(neg.RDF_OR_HTML, "the service description", operation.format)
+    endpoint = str(request.url.replace(query=""))
+    # The description states the limits: a change of settings changes it as a new release would.
+    version = f"{store.release_id}/{settings.time_limit}/{settings.max_rows}"
+    headers = {"Vary": "Accept", "ETag": entity_tag(version, media_type, Operation(endpoint, None))}
+    headers["Cache-Control"] = f"public, max-age={settings.cache_max_age}"
+    if matches(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    body = request.app.state.service_description.render(endpoint, media_type)
+    return Response(body, headers=headers, media_type=media_type)

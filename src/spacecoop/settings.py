@@ -1,0 +1,132 @@
+"""The server's settings: one table drives `--help`, environment variables and runtime lookups.
+
+Each field of `Settings` is a setting. Its metadata gives the help text; its
+command-line flag is `--<name-with-dashes>` and its environment variable
+`SPACECOOP_<NAME>`. A value on the command line wins over the environment,
+which wins over the default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import MISSING, Field, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Callable, Mapping, get_type_hints
+
+ENV_PREFIX = "SPACECOOP_"
+
+
+class SettingError(ValueError):
+    """A setting has a value it cannot take."""
+
+
+def _setting(default: Any, help: str, *, choices: tuple[str, ...] | None = None) -> Any:
+    return field(default=default, metadata={"help": help, "choices": choices})
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = _setting("127.0.0.1", "address to listen on (0.0.0.0 for every interface)")
+    port: int = _setting(8000, "TCP port to listen on")
+    time_limit: float = _setting(
+        10.0, "seconds a query may run; then it is stopped and the client gets 503"
+    )
+    max_rows: int = _setting(
+        10000,
+        "most result rows (SELECT) or triples (CONSTRUCT, DESCRIBE) a query may return; "
+        "a larger result is refused with a message, never truncated",
+    )
+    max_body: int = _setting(1_048_576, "largest request body in bytes; larger gets 413")
+    workers: int = _setting(
+        4, "query worker processes (queries run in parallel in these, each stoppable at the time limit)"
+    )
+    cache_max_age: int = _setting(
+        60, "seconds clients and proxies may reuse a query answer without asking again (ETag after that)"
+    )
+    dist: Path | None = _setting(None, "release directory to serve (ROOT is spacecoop's --root)")
+    build: str = _setting(
+        "auto",
+        "'auto' builds the release when it is missing or older than its inputs; "
+        "'never' serves it as it is",
+        choices=("auto", "never"),
+    )
+    log_level: str = _setting(
+        "info", "logging level", choices=("debug", "info", "warning", "error")
+    )
+
+    @property
+    def release_dir(self) -> Path:
+        return self.dist if self.dist is not None else Path("dist")
+
+    def __post_init__(self) -> None:
+        problems = [
+            message
+            for wrong, message in (
+                (not 0 <= self.port <= 65535, f"port {self.port} is not a TCP port"),
+                (self.time_limit <= 0, "the time limit must be positive"),
+                (self.max_rows < 1, "the row cap must be at least 1"),
+                (self.max_body < 1, "the body limit must be at least 1 byte"),
+                (self.workers < 1, "at least one query worker is needed"),
+                (self.cache_max_age < 0, "the cache max-age cannot be negative"),
+            )
+            if wrong
+        ]
+        if problems:
+            raise SettingError("; ".join(problems))
+
+
+def env_var(setting: Field[Any]) -> str:
+    return ENV_PREFIX + setting.name.upper()
+
+
+def flag(setting: Field[Any]) -> str:
+    return "--" + setting.name.replace("_", "-")
+
+
+def _parser(setting: Field[Any]) -> Callable[[str], Any]:
+    kind = get_type_hints(Settings)[setting.name]
+    if kind in (int, float, str):
+        return kind
+    return Path  # Path and Path | None
+
+
+def add_arguments(parser: argparse.ArgumentParser, names: tuple[str, ...] | None = None) -> None:
+    """One option per setting (or per named setting); `--help` shows its environment variable and default."""
+    for setting in fields(Settings):
+        if names is not None and setting.name not in names:
+            continue
+        default = setting.default if setting.default is not MISSING else None
+        shown = "ROOT/dist" if default is None else default
+        parser.add_argument(
+            flag(setting),
+            dest=setting.name,
+            type=_parser(setting),
+            choices=setting.metadata["choices"],
+            default=None,
+            metavar=None if setting.metadata["choices"] else setting.name.upper(),
+            help=f"{setting.metadata['help']} [env {env_var(setting)}, default {shown}]",
+        )
+
+
+def load(
+    arguments: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Settings from command-line arguments (None = not given), then the environment, then defaults."""
+    arguments = arguments or {}
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in fields(Settings):
+        if arguments.get(setting.name) is not None:
+            values[setting.name] = arguments[setting.name]
+        elif env_var(setting) in environ:
+            raw = environ[env_var(setting)]
+            try:
+                value = _parser(setting)(raw)
+            except ValueError:
+                raise SettingError(f"{env_var(setting)}={raw!r} is not a valid {setting.name}") from None
+            choices = setting.metadata["choices"]
+            if choices and value not in choices:
+                raise SettingError(f"{env_var(setting)}={raw!r}: choose one of {', '.join(choices)}")
+            values[setting.name] = value
+    return replace(Settings(), **values)
