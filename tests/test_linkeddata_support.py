@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import importlib.util
 import json
 import os
 import socket
@@ -25,9 +24,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import Dataset, Graph, URIRef
 
-from spacecoop.namespaces import EXAMPLES_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, SOURCES_GRAPH
+from spacecoop.namespaces import INFERRED_GRAPH, SOURCES_GRAPH
 
 BASE = "https://w3id.org/spacecoop/"
 ROOT = Path(__file__).resolve().parent.parent
@@ -327,25 +326,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_command(dist: Path, port: int, extra_args: tuple[str, ...]) -> tuple[list[str], dict[str, str], Path]:
-    """`spacecoop serve` when the server package is installed, else the Linked Data routes alone."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    if importlib.util.find_spec("spacecoop.server") is not None:
-        command = [sys.executable, "-m", "spacecoop.cli", "serve", "--dist", str(dist), "--host", "127.0.0.1",
-                   "--port", str(port), *extra_args]
-        return command, env, dist.parent
-    env["SPACECOOP_DIST"] = str(dist)
-    command = [sys.executable, "-m", "uvicorn", "--factory", "test_linkeddata_support:dev_app",
-               "--host", "127.0.0.1", "--port", str(port), "--proxy-headers"]
-    return command, env, Path(__file__).resolve().parent
+def server_command(dist: Path, port: int, extra_args: tuple[str, ...]) -> list[str]:
+    """`spacecoop serve` on a release that is served as it is."""
+    return [sys.executable, "-m", "spacecoop.cli", "serve", "--dist", str(dist), "--build", "never",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--log-level", "warning", *extra_args]
 
 
 def start_server(dist: Path, log: Path, *, extra_args: tuple[str, ...] = ()) -> Server:
     """A server process on `dist` on a free port; waits until it answers."""
     port = free_port()
-    command, env, cwd = server_command(dist, port, extra_args)
+    command = server_command(dist, port, extra_args)
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
     handle = open(log, "wb")
-    process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=str(cwd))
+    process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=str(dist.parent))
     handle.close()
     server = Server(f"http://127.0.0.1:{port}", process, dist, log)
     deadline = time.monotonic() + 180
@@ -401,109 +394,6 @@ def fixture_server(fixture_release: Path):
 def client(fixture_server: Server):
     with fixture_server.client() as http:
         yield http
-
-
-# ---------------------------------------------------------------------------
-# Until `spacecoop serve` exists: the Linked Data routes over a plain pyoxigraph store.
-# ---------------------------------------------------------------------------
-
-
-class FixtureStore:
-    """The `Store` protocol over an in-memory pyoxigraph store loaded from a release folder."""
-
-    def __init__(self, dist: Path) -> None:
-        import pyoxigraph as ox
-
-        self.ox = ox
-        self.db = ox.Store()
-        self.db.load(path=str(dist / "data.nq"), format=ox.RdfFormat.N_QUADS)
-        self.db.load(path=str(dist / "ontology.ttl"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(ONTOLOGY_GRAPH)))
-        self.db.load(path=str(dist / "examples.ttl"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(EXAMPLES_GRAPH)))
-        self._release = json.loads((dist / "manifest.json").read_text())["release"]
-
-    @property
-    def release_id(self) -> str:
-        return self._release
-
-    def _rdflib(self, term):
-        from rdflib import BNode
-
-        ox = self.ox
-        if isinstance(term, ox.NamedNode):
-            return URIRef(term.value)
-        if isinstance(term, ox.BlankNode):
-            return BNode(term.value)
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-
-    def query_kind(self, query: str) -> str:
-        from spacecoop.store import QuerySyntaxError
-
-        try:
-            result = self.db.query(query)
-        except SyntaxError as error:
-            raise QuerySyntaxError(str(error)) from error
-        if isinstance(result, self.ox.QueryBoolean):
-            return "ask"
-        if isinstance(result, self.ox.QuerySolutions):
-            return "select"
-        return "graph"
-
-    def execute(self, request, media_type: str, *, timeout: float, max_rows):
-        from spacecoop.store import QueryResult
-
-        result = self.db.query(request.query)
-        kind = self.query_kind(request.query)
-        if kind == "graph":
-            body = result.serialize(format=self.ox.RdfFormat.N_TRIPLES)
-        else:
-            body = result.serialize(format=self.ox.QueryResultsFormat.JSON)
-        return QueryResult(kind=kind, media_type=media_type, body=body)
-
-    def select(self, query: str, *, timeout: float):
-        result = self.db.query(query)
-        names = [v.value for v in result.variables]
-        return [{n: self._rdflib(s[n]) for n in names if s[n] is not None} for s in result]
-
-    def construct(self, query: str, *, timeout: float):
-        graph = Graph()
-        for triple in self.db.query(query):
-            graph.add((self._rdflib(triple.subject), self._rdflib(triple.predicate), self._rdflib(triple.object)))
-        return graph
-
-    def counts(self) -> dict[str, int]:
-        rows = self.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", timeout=10)
-        return {str(r["g"]): int(r["n"]) for r in rows}
-
-    def close(self) -> None:
-        pass
-
-
-def dev_app():
-    """A Starlette app of the Linked Data routes alone (env SPACECOOP_DIST names the release)."""
-    from types import SimpleNamespace
-
-    from starlette.applications import Starlette
-    from starlette.exceptions import HTTPException
-    from starlette.responses import JSONResponse
-
-    from spacecoop.linkeddata import routes
-
-    dist = Path(os.environ["SPACECOOP_DIST"])
-    settings = SimpleNamespace(dist=dist, base_iri=BASE, query_timeout=10.0, max_rows=10000)
-
-    from starlette.responses import HTMLResponse
-
-    from spacecoop import negotiation
-
-    async def problem(request, exc: HTTPException):
-        if negotiation.PROBLEM.negotiate(request.headers.get("accept")) == negotiation.HTML:
-            return HTMLResponse(f"<h1>{exc.status_code}</h1>", status_code=exc.status_code)
-        return JSONResponse({"title": "error", "status": exc.status_code, "detail": exc.detail},
-                            status_code=exc.status_code, media_type="application/problem+json")
-
-    return Starlette(routes=routes(settings, FixtureStore(dist)), exception_handlers={HTTPException: problem})
 
 
 # Files of the fixture release that /dumps/ serves (as the manifest lists them).

@@ -49,14 +49,19 @@ class Config:
 
     @classmethod
     def from_settings(cls, settings: Any) -> "Config":
-        """Read the server settings; attributes it does not have keep their defaults."""
+        """Read `spacecoop.settings.Settings`: the release directory, the query time limit and row cap.
+
+        `base_iri` (the canonical base the server answers for) and `trust_forwarded`
+        are read when the settings have them; otherwise the dataset's base
+        `https://w3id.org/spacecoop/` and trusting `X-Forwarded-*` apply.
+        """
         values: dict[str, Any] = {}
         for name, aliases in {
-            "dist": ("dist", "dist_dir", "release_dir"),
+            "dist": ("release_dir", "dist"),
             "base_iri": ("base_iri",),
-            "query_timeout": ("query_timeout", "timeout"),
-            "max_rows": ("max_rows", "row_limit"),
-            "trust_forwarded": ("trust_forwarded", "proxy_headers", "forwarded_headers"),
+            "query_timeout": ("time_limit",),
+            "max_rows": ("max_rows",),
+            "trust_forwarded": ("trust_forwarded",),
         }.items():
             for alias in aliases:
                 if getattr(settings, alias, None) is not None:
