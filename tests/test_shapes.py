@@ -20,7 +20,9 @@ the ontology graph (spacecoop.validation.validate).
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,8 +127,15 @@ def vocabulary() -> Graph:
     return Graph().parse(ONTOLOGY_TTL, format="turtle")
 
 
-def check(path: Path, shapes: Graph, vocabulary: Graph) -> ValidationResult:
-    return validate(Graph().parse(path, format="turtle"), shapes, vocabulary)
+@pytest.fixture(scope="session")
+def check(shapes: Graph, vocabulary: Graph) -> Callable[[Path], ValidationResult]:
+    """Validate a fixture file with the build's validator (each file once per session)."""
+
+    @functools.cache
+    def run(path: Path) -> ValidationResult:
+        return validate(Graph().parse(path, format="turtle"), shapes, vocabulary)
+
+    return run
 
 
 # ---------------------------------------------------------------------------
@@ -134,11 +143,11 @@ def check(path: Path, shapes: Graph, vocabulary: Graph) -> ValidationResult:
 # ---------------------------------------------------------------------------
 
 
-def test_valid_fixture_conforms(shapes: Graph, vocabulary: Graph) -> None:
+def test_valid_fixture_conforms(check: Callable[[Path], ValidationResult]) -> None:
     """An agreement, a mission with launch and landing, an agency, a payload project, a
     count, a role assignment, a statement, a plan, their evidence and their source
     document: nothing to report, not even a warning."""
-    result = check(VALID, shapes, vocabulary)
+    result = check(VALID)
     assert result.conforms, report(result)
     assert result.findings == [], report(result)
 
@@ -150,13 +159,13 @@ def test_publishers_and_authors_of_sources_need_no_evidence(shapes: Graph, vocab
     assert result.violations == [], report(result)
 
 
-def test_vocabulary_concepts_are_not_instances(shapes: Graph, vocabulary: Graph) -> None:
+def test_vocabulary_concepts_are_not_instances(check: Callable[[Path], ValidationResult]) -> None:
     """sco:over or sco:cooperationAgreement live in the vocabulary: the data uses them
     without labels, derivation or evidence of its own (valid.ttl uses both kinds)."""
     data = Graph().parse(VALID, format="turtle")
     assert (None, SCO.qualifier, SCO.over) in data
     assert (None, SCO.agreementType, None) in data
-    assert check(VALID, shapes, vocabulary).findings == []
+    assert check(VALID).findings == []
 
 
 # ---------------------------------------------------------------------------
@@ -165,10 +174,10 @@ def test_vocabulary_concepts_are_not_instances(shapes: Graph, vocabulary: Graph)
 
 
 @pytest.mark.parametrize("fixture", INVALID, ids=lambda p: p.stem.removeprefix("invalid-"))
-def test_invalid_fixture_fires_its_shape(fixture: Path, shapes: Graph, vocabulary: Graph) -> None:
+def test_invalid_fixture_fires_its_shape(fixture: Path, shapes: Graph, check: Callable[[Path], ValidationResult]) -> None:
     expected = read_expectation(fixture)
     assert expected.fires, f"{fixture.name}: no '# fires: scosh:...' header"
-    result = check(fixture, shapes, vocabulary)
+    result = check(fixture)
     fired = result.shapes_fired(expected.severity)
 
     assert fired == set(expected.fires), (
@@ -188,9 +197,9 @@ def test_invalid_fixture_fires_its_shape(fixture: Path, shapes: Graph, vocabular
             )
 
 
-def test_missing_chinese_label_is_a_warning_not_a_violation(shapes: Graph, vocabulary: Graph) -> None:
+def test_missing_chinese_label_is_a_warning_not_a_violation(check: Callable[[Path], ValidationResult]) -> None:
     """docs/curation.md: leave @zh out where no established Chinese name exists."""
-    result = check(FIXTURES / "invalid-ChineseLabelShape.ttl", shapes, vocabulary)
+    result = check(FIXTURES / "invalid-ChineseLabelShape.ttl")
     assert result.conforms
     assert result.shapes_fired("Warning") == {str(SCOSH.ChineseLabelShape)}
     assert result.violations == []
