@@ -152,6 +152,13 @@ def test_valid_fixture_conforms(check: Callable[[Path], ValidationResult]) -> No
     assert result.findings == [], report(result)
 
 
+def test_valid_fixture_uses_every_constrained_property(shapes: Graph) -> None:
+    """So that no shape rejects correct use of its property unnoticed."""
+    used = set(Graph().parse(VALID, format="turtle").predicates())
+    paths = {p for p in shapes.objects(None, SH.path) if isinstance(p, URIRef)}
+    assert not paths - used, f"unused in valid.ttl: {sorted(str(p) for p in paths - used)}"
+
+
 def test_publishers_and_authors_of_sources_need_no_evidence(shapes: Graph, vocabulary: Graph) -> None:
     """The real sources graph on its own: its news articles, news media and author describe
     the documents, are stated by none of them, and conform without evidence."""
