@@ -174,3 +174,18 @@ def test_query_page_form_runs_a_typed_query(browser, fixture_server):
     browser.wait_for("return document.querySelector('#results')?.getAttribute('data-state') === 'done'")
     assert browser.run("return window.__notReloaded === true")
     assert browser.text("#boolean-result") == "yes (true)"
+
+
+def test_query_page_draws_a_construct_answer_as_triples(browser, fixture_server):
+    browser.go(fixture_server.url + "/query")
+    browser.run("document.getElementById('query').value = arguments[0]",
+                "CONSTRUCT { ?m <https://w3id.org/spacecoop/ontology#crewMember> ?p } "
+                "WHERE { GRAPH ?g { ?m <https://w3id.org/spacecoop/ontology#crewMember> ?p } }")
+    browser.click("#run")
+    browser.wait_for("return document.querySelector('#results')?.getAttribute('data-state') === 'done'")
+    headers = browser.run("return [...document.querySelectorAll('#results-table th')].map(th => th.textContent)")
+    assert headers == ["subject", "predicate", "object"]
+    cells = browser.run("return [...document.querySelectorAll('#results-table tbody td')].map(td => td.textContent.trim())")
+    assert cells[0].startswith("Shenzhou-15") and cells[2].startswith("Fei Junlong")
+    downloads = browser.run("return [...document.querySelectorAll('#results .downloads a')].map(a => a.textContent)")
+    assert downloads == ["Turtle", "N-Triples", "JSON-LD", "RDF/XML"]

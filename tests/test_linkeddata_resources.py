@@ -242,6 +242,7 @@ def test_unknown_resource_is_an_html_404_for_browsers(client):
         ("/class/Nothing", {}, BROWSER, 404),
         ("/class/Agency", {"page": "9"}, BROWSER, 404),
         ("/class/Agency", {"page": "x"}, BROWSER, 400),
+        ("/class/Agency", {"size": "0"}, BROWSER, 400),
         ("/dumps/../pyproject.toml", {}, "*/*", 404),
         ("/id/agency/cnsa%3E%20%3Fp%20%3Fo%20%7D%20%7D%23", {}, "text/turtle", 404),
         ("/graph/x%3E%20%7B", {}, "application/trig", 404),
@@ -529,3 +530,25 @@ def test_class_listing_pages_members_by_label(client):
                                                    f"{client.base_url}/id/person/fei-junlong"}
     html = client.get("/class/Actor", headers={"Accept": BROWSER}).text
     assert "Fei Junlong" in html
+
+
+@pytest.mark.parametrize(
+    ("page", "member", "previous", "next_"),
+    [(1, "China National Space Administration", None, "page=2&size=1"),
+     (2, MARKUP_LABEL, "page=1&size=1", "page=3&size=1"),
+     (3, "Fei Junlong", "page=2&size=1", None)],
+)
+def test_class_listing_pages_follow_each_other(client, page, member, previous, next_):
+    data = client.get("/class/Actor", params={"page": page, "size": 1, "format": "json"}).json()
+    assert [m["label"] for m in data["members"]] == [member]
+    assert (data["previous"] or "").endswith(previous or "") and bool(data["previous"]) == bool(previous)
+    assert (data["next"] or "").endswith(next_ or "") and bool(data["next"]) == bool(next_)
+
+
+@pytest.mark.parametrize("accept", ["text/turtle", BROWSER])
+def test_head_of_a_resource_has_the_headers_of_its_get(client, accept):
+    head = client.head(AGREEMENT_PATH, headers={"Accept": accept})
+    get = client.get(AGREEMENT_PATH, headers={"Accept": accept})
+    assert head.status_code == 200 and head.content == b""
+    for name in ("content-type", "vary", "link", "content-location"):
+        assert head.headers[name] == get.headers[name]

@@ -201,7 +201,15 @@ def home(site: Site, request: Request) -> Response:
 # ---------------------------------------------------------------------------
 
 
+MAX_PAGE_SIZE = 1000
+
+
+def _page_query(number: int, size: int, default: int) -> str:
+    return f"page={number}" if size == default else f"page={number}&size={size}"
+
+
 def class_listing(site: Site, request: Request) -> Response:
+    """The members of a class and of its subclasses, sorted by English label, a page at a time."""
     page = site.page(request)
     name = request.path_params["name"]
     iri = f"{SCO}{name}"
@@ -210,11 +218,13 @@ def class_listing(site: Site, request: Request) -> Response:
         raise HTTPException(404, f"there is no class sco:{name} in the vocabulary")
     try:
         number = int(request.query_params.get("page", "1"))
+        size = int(request.query_params.get("size", str(site.config.page_size)))
     except ValueError as error:
-        raise HTTPException(400, "page must be a whole number") from error
+        raise HTTPException(400, "page and size must be whole numbers") from error
     if number < 1:
         raise HTTPException(400, "page numbers start at 1")
-    size = site.config.page_size
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise HTTPException(400, f"size must be between 1 and {MAX_PAGE_SIZE}")
     classes = [c for c in site.vocabulary.terms if iri in site.vocabulary.ancestors(c) and site.vocabulary.terms[c].kind == "class"]
     values = " ".join(f"<{c}>" for c in sorted(classes))
     members = f"GRAPH ?g {{ ?s a ?t }} VALUES ?t {{ {values} }} FILTER(?g != <{INFERRED_GRAPH}>)"
@@ -243,7 +253,7 @@ def class_listing(site: Site, request: Request) -> Response:
         "page": number,
         "page_size": size,
         "members": items,
-        "previous": f"{base}?page={number - 1}" if number > 1 else None,
-        "next": f"{base}?page={number + 1}" if number * size < total else None,
+        "previous": f"{base}?{_page_query(number - 1, size, site.config.page_size)}" if number > 1 else None,
+        "next": f"{base}?{_page_query(number + 1, size, site.config.page_size)}" if number * size < total else None,
     }
     return _respond(page, request, "class.html", data, path=f"class/{name}")
