@@ -65,3 +65,30 @@ def copy_repository(target: Path) -> Repository:
 @pytest.fixture
 def repo_copy(tmp_path: Path) -> Repository:
     return copy_repository(tmp_path / "repo")
+
+
+# --- The SPARQL endpoint's tests (tests/test_server_*.py): one server process per session. ---
+
+
+@pytest.fixture(scope="session")
+def server_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small release whose every answer the server tests know (see test_server_support)."""
+    from test_server_support import write_fixture_release
+
+    return write_fixture_release(tmp_path_factory.mktemp("server-release") / "dist")
+
+
+@pytest.fixture(scope="session")
+def server_process(server_release: Path):
+    """`spacecoop serve` on the fixture release, with small limits, on a free localhost port."""
+    from test_server_support import session_server_args, start_server
+
+    server = start_server(server_release, server_release.parent / "server.log", *session_server_args())
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def server_client(server_process):
+    with server_process.client() as client:
+        yield client

@@ -45,9 +45,12 @@ class WorkerError(StoreError):
 class _Worker:
     process: subprocess.Popen[bytes]
     connection: Connection
+    _stopping: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def stop(self) -> None:
-        """Kill the process and wait until it is gone."""
+        """Kill the process and wait until it is gone (once, whoever asks first)."""
+        if not self._stopping.acquire(blocking=False):
+            return
         self.process.kill()
         self.process.wait()
         self.connection.close()
@@ -112,9 +115,9 @@ class QueryPool:
         return worker
 
     def _discard(self, worker: _Worker) -> None:
-        worker.stop()
         with self._lock:
             self._all.discard(worker)
+        worker.stop()
 
     def _replace(self, worker: _Worker) -> None:
         """Stop a worker now and start its replacement in the background."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -121,7 +122,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 timeout_graceful_shutdown=int(settings.time_limit) + 5,
             )
         )
-        server.run()  # returns after SIGTERM/SIGINT once in-flight requests are answered
+        # uvicorn drains in-flight requests on SIGTERM, then raises the signal again under the
+        # handler that was installed before it: make that a no-op so the store closes below.
+        signal.signal(signal.SIGTERM, lambda signum, frame: None)
+        server.run()
     finally:
         store.close()
     return 0 if server.started else 1

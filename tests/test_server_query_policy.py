@@ -1,0 +1,187 @@
+"""The query check: updates and SERVICE are refused before anything is evaluated.
+
+The tables hold the tricky cases (comments, strings, escapes, keywords glued
+to names the way Oxigraph's parser accepts them). Each SERVICE case is also
+run through pyoxigraph itself against a local listener: the refused ones
+really would have opened a connection, the accepted ones really do not.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pyoxigraph as ox
+import pytest
+
+from spacecoop.query_policy import check_query, check_update, names_dataset
+from spacecoop.store import QueryRefused
+
+URL = "http://127.0.0.1:{port}/sparql"
+
+REFUSED_SERVICE = {
+    "plain": "SELECT * WHERE { SERVICE <{url}> { ?s ?p ?o } }",
+    "lower case": "select * where { service <{url}> { ?s ?p ?o } }",
+    "silent": "SELECT * WHERE { SERVICE SILENT <{url}> { ?s ?p ?o } }",
+    "no space before the IRI": "SELECT * WHERE { SERVICE<{url}>{ ?s ?p ?o } }",
+    "glued to SILENT": "SELECT * WHERE { SERVICESILENT<{url}> { ?s ?p ?o } }",
+    "glued to an empty prefix": "PREFIX : <{url}> SELECT * WHERE { SERVICE:x { ?s ?p ?o } }",
+    "glued to a prefixed name": "PREFIX ex: <{url}> SELECT * WHERE { SERVICEex:x { ?s ?p ?o } }",
+    "in a subquery": "SELECT * WHERE { { SELECT * WHERE { SERVICE <{url}> { ?s ?p ?o } } } }",
+    "in OPTIONAL": "SELECT * WHERE { OPTIONAL { SERVICE <{url}> { ?s ?p ?o } } }",
+    "in UNION": "SELECT * WHERE { { BIND(1 AS ?x) } UNION { SERVICE <{url}> { ?s ?p ?o } } }",
+    "in ASK": "ASK { SERVICE <{url}> { ?s ?p ?o } }",
+    "in CONSTRUCT": "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <{url}> { ?s ?p ?o } }",
+    "after a comment line": "SELECT * WHERE { # a comment\n SERVICE <{url}> { ?s ?p ?o } }",
+    "after a string holding #": 'SELECT * WHERE { BIND("#" AS ?x) SERVICE <{url}> { ?s ?p ?o } }',
+    "after a string with an escaped quote": 'SELECT * WHERE { BIND("a\\"#" AS ?x) SERVICE <{url}> { ?s ?p ?o } }',
+    "after a long string": 'SELECT * WHERE { BIND("""a "quote" and\n# not a comment""" AS ?x) SERVICE <{url}> { ?s ?p ?o } }',
+    "after a single-quoted string": "SELECT * WHERE { BIND('it\\'s # no comment' AS ?x) SERVICE <{url}> { ?s ?p ?o } }",
+    "after a less-than": "SELECT * WHERE { BIND(1<2 AS ?x) SERVICE <{url}> { ?s ?p ?o } }",
+}
+
+# Not valid queries for Oxigraph, but a parser that decodes escapes first could read SERVICE.
+REFUSED_SERVICE_TEXT = {
+    "escaped keyword": "SELECT * WHERE { SERV\\u0049CE <http://example.org/> { ?s ?p ?o } }",
+    "escaped quote then a comment": 'SELECT * WHERE { BIND("\\u0022 AS ?x) SERVICE <http://example.org/> {?s ?p ?o} #" AS ?y) }',
+    "escape in an IRI then a comment": "SELECT * WHERE { BIND(<http://a/\\u0041#x> AS ?x) SERVICE <http://example.org/> { ?s ?p ?o } }",
+}
+
+ALLOWED = {
+    "in a string": 'SELECT * WHERE { BIND("SERVICE <{url}> { ?s ?p ?o }" AS ?x) }',
+    "in a long string": "SELECT * WHERE { BIND('''SERVICE <{url}> {}''' AS ?x) }",
+    "in a comment": "SELECT * WHERE { ?s ?p ?o } # SERVICE <{url}> { ?s ?p ?o }",
+    "in an IRI": "SELECT * WHERE { ?s a <http://example.org/SERVICE> }",
+    "as a local name": "PREFIX schema: <https://schema.org/> SELECT * WHERE { ?s a schema:Service, schema:SERVICE }",
+    "as a variable": "SELECT ?service $SERVICE WHERE { ?service ?p $SERVICE }",
+    "as a language tag": 'SELECT * WHERE { ?s ?p "x"@service }',
+    "as a blank node label": "SELECT * WHERE { _:service ?p ?o }",
+}
+
+UPDATES = {
+    "INSERT DATA { <http://a> <http://b> <http://c> }": "INSERT",
+    "DELETE WHERE { ?s ?p ?o }": "DELETE",
+    "delete where { ?s ?p ?o }": "DELETE",
+    "PREFIX ex: <http://example.org/> # then\nINSERT { ex:a ex:b ?o } WHERE { ?s ?p ?o }": "INSERT",
+    "WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }": "WITH",
+    "CLEAR ALL": "CLEAR",
+    "DROP GRAPH <http://g>": "DROP",
+    "CREATE GRAPH <http://g>": "CREATE",
+    "ADD <http://a> TO <http://b>": "ADD",
+    "MOVE <http://a> TO <http://b>": "MOVE",
+    "COPY <http://a> TO <http://b>": "COPY",
+}
+
+FORMS = {
+    "SELECT * WHERE { ?s ?p ?o }": "select",
+    "select * { }": "select",
+    "SELECTDISTINCT ?s { ?s ?p ?o }": "select",
+    "BASE <http://example.org/>\nPREFIX ex: <x#>\nPREFIX : <y#>\n# comment\nASK { :a ex:b ?c }": "ask",
+    "CONSTRUCT WHERE { ?s ?p ?o }": "graph",
+    "DESCRIBE <http://example.org/a>": "graph",
+    "SELEC * { }": None,
+    "": None,
+    "{ ?s ?p ?o }": None,
+}
+
+
+def _listener():
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    connections: list[object] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            connections.append(connection)
+            connection.close()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return server, connections
+
+
+def _evaluate(query: str) -> None:
+    try:
+        result = ox.Store().query(query)
+        if not isinstance(result, ox.QueryBoolean):
+            list(result)
+    except (OSError, RuntimeError):
+        pass  # the listener hangs up: the attempt is what counts
+
+
+@pytest.fixture(scope="module")
+def listener():
+    server, connections = _listener()
+    yield server.getsockname()[1], connections
+    server.close()
+
+
+@pytest.mark.parametrize("template", REFUSED_SERVICE.values(), ids=REFUSED_SERVICE.keys())
+def test_service_is_refused(template):
+    with pytest.raises(QueryRefused, match="SERVICE is refused"):
+        check_query(template.replace("{url}", "http://example.org/sparql"))
+
+
+@pytest.mark.parametrize("template", REFUSED_SERVICE.values(), ids=REFUSED_SERVICE.keys())
+def test_each_refused_service_query_would_really_connect(listener, template):
+    port, connections = listener
+    before = len(connections)
+    _evaluate(template.replace("{url}", URL.format(port=port)))
+    time.sleep(0.05)
+    assert len(connections) > before
+
+
+@pytest.mark.parametrize("query", REFUSED_SERVICE_TEXT.values(), ids=REFUSED_SERVICE_TEXT.keys())
+def test_service_hidden_by_escapes_is_refused(query):
+    with pytest.raises(QueryRefused, match="SERVICE is refused"):
+        check_query(query)
+
+
+@pytest.mark.parametrize("template", ALLOWED.values(), ids=ALLOWED.keys())
+def test_service_in_strings_comments_and_names_is_not_a_service_call(listener, template):
+    port, connections = listener
+    query = template.replace("{url}", URL.format(port=port))
+    assert check_query(query) == "select"
+    before = len(connections)
+    _evaluate(query)
+    time.sleep(0.05)
+    assert len(connections) == before
+
+
+@pytest.mark.parametrize(("update", "keyword"), UPDATES.items())
+def test_updates_sent_as_queries_are_refused(update, keyword):
+    with pytest.raises(QueryRefused, match=f"SPARQL Update \\({keyword}\\) is refused: this endpoint is read-only"):
+        check_query(update)
+
+
+def test_load_is_refused_with_its_own_reason():
+    with pytest.raises(QueryRefused, match="LOAD is refused: .* never fetches data from the network"):
+        check_query("LOAD <http://example.org/data.ttl> INTO GRAPH <http://g>")
+
+
+def test_update_operation_names_its_keyword():
+    assert "(INSERT)" in str(check_update("INSERT DATA { <http://a> <http://b> <http://c> }"))
+    assert "SPARQL Update is refused" in str(check_update(""))
+
+
+@pytest.mark.parametrize(("query", "form"), FORMS.items())
+def test_query_form(query, form):
+    assert check_query(query) == form
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("SELECT * FROM <http://g> WHERE { ?s ?p ?o }", True),
+        ("SELECT * FROM NAMED <http://g> WHERE { GRAPH ?g { ?s ?p ?o } }", True),
+        ('SELECT * WHERE { ?s ?p "FROM" } # FROM <x>', False),
+        ("SELECT ?from WHERE { ?from ?p ?o }", False),
+    ],
+)
+def test_names_dataset(query, expected):
+    assert names_dataset(query) is expected
