@@ -92,7 +92,7 @@ def write_files(repo: Repository, out: Path, checked: "Checked", inputs: str) ->
     for source in sorted(repo.sources_dir.glob("*.txt")):
         _write(out / "sources" / source.name, source.read_bytes())
     _write(release.docs_html, ontology_html(loaded.ontology).encode("utf-8"))
-    _write(release.validation_ttl, checked.validation.report.serialize(format="turtle", encoding="utf-8"))
+    _write(release.validation_ttl, serialize(canonical_quads({None: checked.validation.report}), "ttl"))
 
     for name in COMPRESSED:
         _gzip(out / name)
