@@ -19,7 +19,7 @@ missing=()
 command -v virtuoso-t >/dev/null && command -v isql-vt >/dev/null || missing+=(virtuoso-opensource)
 command -v rapper >/dev/null || missing+=(raptor2-utils)
 [ -f /usr/share/java/jena-cmds.jar ] || missing+=(libapache-jena-java)
-command -v java >/dev/null || missing+=(default-jre-headless)
+command -v javac >/dev/null || missing+=(default-jdk-headless)  # runs scripts/interop/*.java
 command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
     step "apt-get install ${missing[*]}"

@@ -49,12 +49,22 @@ class ReleaseUnderTest:
     def data_nq(self) -> Path:
         return self.root / "data.nq"
 
-    def graphs(self) -> list[str]:
-        """The named graphs of the release's dataset."""
-        import pyoxigraph as ox
+    def load_plan(self) -> list[tuple[Path, str | None]]:
+        """What a store holds, as spacecoop's endpoint serves it: (file, graph) pairs.
 
-        return sorted({q.graph_name.value for q in tools.oxigraph_quads(self.data_nq)
-                       if isinstance(q.graph_name, ox.NamedNode)})
+        data.nq carries the document, sources and inferred graphs; the vocabulary and
+        the example queries go into their own named graphs.
+        """
+        plan: list[tuple[Path, str | None]] = [(self.data_nq, None)]
+        for name, graph in (("ontology.ttl", "ontology"), ("examples.ttl", "examples")):
+            path = self.root / name
+            if path.is_file() and path.stat().st_size:
+                plan.append((path, GRAPH_BASE + graph))
+        return plan
+
+    def graphs(self) -> list[str]:
+        """The named graphs a store holds for the release."""
+        return sorted(tools.graph_sizes(self.load_plan()))
 
 
 def _build_real_release(out: Path) -> Path | None:
@@ -64,9 +74,8 @@ def _build_real_release(out: Path) -> Path | None:
         return None
     from spacecoop.layout import Repository
 
-    result = run_build(Repository(REPO_ROOT), out)
-    root = getattr(result, "dist", None) or getattr(result, "root", None) or out
-    return Path(root)
+    run_build(Repository(REPO_ROOT), out)
+    return out
 
 
 def _make_stand_in_release(out: Path) -> Path:
@@ -145,7 +154,7 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture(scope="session")
 def reference(release) -> tools.OxigraphReference:
     """The release loaded in-process into pyoxigraph (default graph = union of named graphs)."""
-    return tools.OxigraphReference(release.data_nq)
+    return tools.OxigraphReference(release.load_plan())
 
 
 @pytest.fixture(scope="session")
@@ -156,7 +165,7 @@ def virtuoso(release, tmp_path_factory):
     started = time.monotonic()
     server.start()
     try:
-        server.bulk_load([release.data_nq])
+        server.bulk_load(release.load_plan())
         server.load_seconds = time.monotonic() - started
         yield server
     finally:
@@ -168,5 +177,12 @@ def tdb2(release, tmp_path_factory):
     """A Jena TDB2 database loaded with the release by `tdb2.tdbloader`."""
     tools.need(tools.have_jena(), "Apache Jena (Debian libapache-jena-java)")
     db = tools.Tdb2(tmp_path_factory.mktemp("tdb2") / "db")
-    db.load([release.data_nq])
+    db.load(release.load_plan())
     return db
+
+
+@pytest.fixture(scope="session")
+def tdb2_answers(tdb2, tmp_path_factory) -> dict:
+    """Every query's answer from TDB2, computed in one JVM."""
+    tools.need(tools.have_java_compiler(), "a Java compiler (Debian default-jdk-headless)")
+    return tdb2.answers({p.stem: p.read_text() for p in query_files()}, tmp_path_factory.mktemp("tdbq"))
