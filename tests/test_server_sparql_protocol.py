@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import re
+import time
 
 import pyoxigraph as ox
 import pytest
@@ -496,6 +497,10 @@ def test_access_log_has_one_line_per_request_with_the_query_hash(server_client, 
 
     query = LABELS + " # logged " + str(id(server_process))
     send(server_client, "GET", query)
-    lines = [line for line in server_process.log.read_text().splitlines() if query_hash(query) in line]
+    for _ in range(50):  # the line is written once the response has gone out
+        lines = [line for line in server_process.log.read_text().splitlines() if query_hash(query) in line]
+        if lines:
+            break
+        time.sleep(0.05)
     assert len(lines) == 1
     assert " GET /sparql 200 " in lines[0] and "ms query=" in lines[0]

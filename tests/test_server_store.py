@@ -135,6 +135,35 @@ def test_a_query_past_its_time_limit_raises_and_the_pool_recovers(store):
         assert store.select("SELECT * WHERE { BIND(1 AS ?x) }", timeout=10) == [{"x": Literal(1)}]
 
 
+def niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def test_a_long_query_runs_at_the_lowest_priority_until_it_is_stopped(store):
+    thread = threading.Thread(
+        target=lambda: pytest.raises(QueryTimeout, store.execute, QueryRequest(RUNAWAY_QUERY),
+                                     "text/csv", timeout=2.0, max_rows=None)
+    )
+    thread.start()
+    time.sleep(1.0)
+    assert sorted(niceness(pid) for pid in store.pool.worker_pids()) == [0, 19]
+    thread.join()
+    time.sleep(0.5)
+    assert [niceness(pid) for pid in store.pool.worker_pids()] == [0, 0]
+
+
+def test_a_long_query_that_ends_leaves_its_worker_at_normal_priority(store):
+    slow = store.pool.stats.slow
+    medium = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(
+        f"VALUES ?v{i} {{ {' '.join(str(n) for n in range(20 if i < 5 else 4))} }}" for i in range(6)
+    ) + " }"
+    result = store.execute(QueryRequest(medium), "text/csv", timeout=30, max_rows=None)
+    assert result.body.split() == [b"n", b"12800000"]
+    assert store.pool.stats.slow == slow + 1
+    time.sleep(0.5)
+    assert [niceness(pid) for pid in store.pool.worker_pids()] == [0, 0]
+
+
 def test_the_row_cap_raises(store):
     with pytest.raises(RowLimitExceeded) as raised:
         store.execute(QueryRequest("SELECT * { VALUES ?x { 1 2 3 } }"), "text/csv", timeout=5, max_rows=2)

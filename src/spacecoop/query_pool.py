@@ -10,12 +10,17 @@ spent waiting for a free worker counts too: a caller never waits longer than
 its limit.
 
 `run` blocks; the server calls it from a thread pool, so while one worker is
-stuck on a runaway query the others keep answering.
+stuck on a runaway query the others keep answering. A query still running
+after `SLOW_QUERY` seconds continues at the lowest CPU priority (nice 19), so
+on a machine with few cores a runaway query takes CPU time only that short
+queries leave unused; its worker gets its priority back afterwards, or is
+replaced where the server may not raise priorities.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import socket
 import subprocess
@@ -35,6 +40,24 @@ log = logging.getLogger(__name__)
 # Not `-m`: the worker's classes must pickle under their module's name, not `__main__`.
 _WORKER_MAIN = "import sys; from spacecoop.query_worker import main; main(int(sys.argv[1]))"
 START_TIMEOUT = 60.0  # seconds a new worker may take to open the store
+SLOW_QUERY = 0.25  # seconds after which a query runs at the lowest CPU priority
+LOW_PRIORITY = 19
+
+
+def _set_priority(pid: int, niceness: int) -> bool:
+    """Set the scheduling priority of every thread of a process; False if not allowed."""
+    try:
+        threads = [int(task.name) for task in Path(f"/proc/{pid}/task").iterdir()]
+    except OSError:
+        threads = [pid]
+    try:
+        for thread in threads:
+            os.setpriority(os.PRIO_PROCESS, thread, niceness)
+    except PermissionError:
+        return False
+    except ProcessLookupError:
+        pass  # a thread that ended meanwhile
+    return True
 
 
 class WorkerError(StoreError):
@@ -59,6 +82,7 @@ class _Worker:
 @dataclass
 class PoolStats:
     queries: int = 0
+    slow: int = 0
     timeouts: int = 0
     restarts: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -150,9 +174,16 @@ class QueryPool:
             raise QueryTimeout(
                 f"the server was busy: no query worker became free within the time limit of {timeout:g} s"
             ) from None
+        lowered = False
         try:
             worker.connection.send(job)
-            if not worker.connection.poll(max(0.0, deadline - time.monotonic())):
+            ready = worker.connection.poll(max(0.0, min(SLOW_QUERY, deadline - time.monotonic())))
+            if not ready and deadline - time.monotonic() > 0:
+                # A long query: let the short ones have the CPU first while it goes on.
+                lowered = _set_priority(worker.process.pid, LOW_PRIORITY)
+                self.stats.count("slow")
+                ready = worker.connection.poll(max(0.0, deadline - time.monotonic()))
+            if not ready:
                 self.stats.count("timeouts")
                 self._replace(worker)
                 raise QueryTimeout(f"the query was stopped at the time limit of {timeout:g} s")
@@ -161,7 +192,10 @@ class QueryPool:
             code = worker.process.poll()
             self._replace(worker)
             raise WorkerError(f"a query worker stopped unexpectedly (exit code {code})") from error
-        self._idle.put(worker)
+        if lowered and not _set_priority(worker.process.pid, 0):
+            self._replace(worker)  # without the right to raise it again, a fresh worker takes its place
+        else:
+            self._idle.put(worker)
         if tag == OK:
             return payload
         if tag == SYNTAX:
@@ -171,6 +205,10 @@ class QueryPool:
         if tag == CRASH:
             raise WorkerError(f"query evaluation failed:\n{payload}")
         raise WorkerError(f"unknown reply from a query worker: {tag!r}")
+
+    def worker_pids(self) -> list[int]:
+        with self._lock:
+            return sorted(worker.process.pid for worker in self._all)
 
     def close(self) -> None:
         self._closed = True

@@ -45,6 +45,7 @@ async def health(request: Request) -> JSONResponse:
             "size": pool.size,
             "sandboxed": pool.sandboxed,
             "queries": pool.stats.queries,
+            "slow": pool.stats.slow,
             "timeouts": pool.stats.timeouts,
             "restarts": pool.stats.restarts,
         }
