@@ -13,6 +13,8 @@ import httpx
 import pytest
 from test_server_support import (
     MAX_ROWS,
+    MEMORY_HOG_QUERY,
+    QUERY_MEMORY,
     RUNAWAY_QUERY,
     TIME_LIMIT,
     cpu_seconds,
@@ -81,6 +83,19 @@ def test_other_clients_get_fast_answers_while_a_query_runs_into_the_limit(server
     thread.join()
     assert outcome["response"].status_code == 503
     assert max(durations) < 0.5
+
+
+def test_a_query_that_grows_past_the_memory_limit_is_stopped_with_503(server_process, server_client):
+    workers_before = set(server_process.children())
+    started = time.monotonic()
+    response = server_client.get("/sparql", params={"query": MEMORY_HOG_QUERY})
+    assert response.status_code == 503
+    assert time.monotonic() - started < TIME_LIMIT, "stopped for its memory, before the time limit"
+    problem = response.json()
+    assert problem["title"] == "Query memory limit reached"
+    assert f"more than {QUERY_MEMORY} MB" in problem["detail"]
+    time.sleep(0.5)
+    assert len(workers_before - set(server_process.children())) == 1
 
 
 def test_a_result_over_the_row_cap_is_refused_not_truncated(server_client):

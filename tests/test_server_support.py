@@ -96,11 +96,17 @@ TIME_LIMIT = 2.0
 MAX_ROWS = 100
 MAX_BODY = 65536
 WORKERS = 3
+QUERY_MEMORY = 256  # MB
 
 # A query that runs far longer than any time limit whatever the data: 20^8 rows to count.
 RUNAWAY_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(
     f"VALUES ?v{i} {{ {' '.join(str(n) for n in range(20))} }}" for i in range(8)
 ) + " }"
+
+# A query that needs gigabytes within seconds whatever the data: sorting 20^8 rows.
+MEMORY_HOG_QUERY = "SELECT * WHERE { " + " ".join(
+    f"VALUES ?v{i} {{ {' '.join(str(n) for n in range(20))} }}" for i in range(8)
+) + " } ORDER BY DESC(?v7)"
 
 
 def write_fixture_release(dist: Path) -> Path:
@@ -194,6 +200,7 @@ def session_server_args() -> tuple[str, ...]:
         "--max-rows", str(MAX_ROWS),
         "--max-body", str(MAX_BODY),
         "--workers", str(WORKERS),
+        "--query-memory", str(QUERY_MEMORY),
     )
 
 

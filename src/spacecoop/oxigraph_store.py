@@ -154,9 +154,10 @@ class OxigraphStore:
         self._pool = pool
 
     @classmethod
-    def open(cls, dist: Path, *, workers: int) -> "OxigraphStore":
+    def open(cls, dist: Path, *, workers: int, memory_limit: int | None = None) -> "OxigraphStore":
+        """`memory_limit`: bytes a query may use (the worker evaluating it is stopped beyond)."""
         loaded = prepare(Release(dist))
-        return cls(loaded, QueryPool(loaded.path, workers, PREFIXES))
+        return cls(loaded, QueryPool(loaded.path, workers, PREFIXES, memory_limit=memory_limit))
 
     @property
     def release_id(self) -> str:

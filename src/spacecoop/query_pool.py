@@ -5,9 +5,11 @@ run in worker processes (`spacecoop.query_worker`), one query per worker at
 a time. `QueryPool.run` hands a job to an idle worker and waits for the reply
 until the deadline; past it, the worker is killed (SIGKILL, then reaped, so
 the evaluation has stopped before the caller hears of it) and a replacement
-is started in the background. The time limit counts from the call, so time
-spent waiting for a free worker counts too: a caller never waits longer than
-its limit.
+is started in the background. The same happens to a worker whose memory grows
+past the pool's memory limit while it evaluates a query: one query cannot
+exhaust the machine's memory before its time is up. The time limit counts
+from the call, so time spent waiting for a free worker counts too: a caller
+never waits longer than its limit.
 
 `run` blocks; the server calls it from a thread pool, so while one worker is
 stuck on a runaway query the others keep answering. A query still running
@@ -33,7 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from spacecoop.query_worker import CRASH, OK, SYNTAX, TOO_MANY_ROWS, Job
-from spacecoop.store import QuerySyntaxError, QueryTimeout, RowLimitExceeded, StoreError
+from spacecoop.store import (
+    QueryMemoryExceeded,
+    QuerySyntaxError,
+    QueryTimeout,
+    RowLimitExceeded,
+    StoreError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +50,9 @@ _WORKER_MAIN = "import sys; from spacecoop.query_worker import main; main(int(sy
 START_TIMEOUT = 60.0  # seconds a new worker may take to open the store
 SLOW_QUERY = 0.25  # seconds after which a query runs at the lowest CPU priority
 LOW_PRIORITY = 19
+WATCH_INTERVAL = 0.05  # seconds between checks of a running query's memory
+_READY, _TIME, _MEMORY = "ready", "time", "memory"
+_PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def _set_priority(pid: int, niceness: int) -> bool:
@@ -58,6 +69,14 @@ def _set_priority(pid: int, niceness: int) -> bool:
     except ProcessLookupError:
         pass  # a thread that ended meanwhile
     return True
+
+
+def _resident_bytes(pid: int) -> int:
+    """The memory a process holds (its resident set); 0 where /proc cannot tell."""
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 class WorkerError(StoreError):
@@ -84,6 +103,7 @@ class PoolStats:
     queries: int = 0
     slow: int = 0
     timeouts: int = 0
+    memory: int = 0
     restarts: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -93,9 +113,13 @@ class PoolStats:
 
 
 class QueryPool:
-    def __init__(self, store_path: Path, size: int, prefixes: dict[str, str]) -> None:
+    def __init__(
+        self, store_path: Path, size: int, prefixes: dict[str, str], *, memory_limit: int | None = None
+    ) -> None:
+        """`memory_limit`: bytes a worker may hold while it evaluates a query (None: no limit)."""
         if size < 1:
             raise ValueError("a query pool needs at least one worker")
+        self.memory_limit = memory_limit
         self._config = {"store": str(store_path), "prefixes": prefixes}
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._all: set[_Worker] = set()
@@ -164,7 +188,8 @@ class QueryPool:
         threading.Thread(target=start, name="query-worker-start", daemon=True).start()
 
     def run(self, job: Job, timeout: float) -> Any:
-        """The worker's answer to `job`, or QueryTimeout once `timeout` seconds have passed."""
+        """The worker's answer to `job`; QueryTimeout once `timeout` seconds have passed,
+        QueryMemoryExceeded as soon as the worker holds more than the memory limit."""
         deadline = time.monotonic() + timeout
         self.stats.count("queries")
         try:
@@ -174,19 +199,19 @@ class QueryPool:
             raise QueryTimeout(
                 f"the server was busy: no query worker became free within the time limit of {timeout:g} s"
             ) from None
-        lowered = False
         try:
             worker.connection.send(job)
-            ready = worker.connection.poll(max(0.0, min(SLOW_QUERY, deadline - time.monotonic())))
-            if not ready and deadline - time.monotonic() > 0:
-                # A long query: let the short ones have the CPU first while it goes on.
-                lowered = _set_priority(worker.process.pid, LOW_PRIORITY)
-                self.stats.count("slow")
-                ready = worker.connection.poll(max(0.0, deadline - time.monotonic()))
-            if not ready:
+            outcome, lowered = self._watch(worker, deadline)
+            if outcome == _TIME:
                 self.stats.count("timeouts")
                 self._replace(worker)
                 raise QueryTimeout(f"the query was stopped at the time limit of {timeout:g} s")
+            if outcome == _MEMORY:
+                self.stats.count("memory")
+                self._replace(worker)
+                raise QueryMemoryExceeded(
+                    f"the query was stopped when it needed more than {self.memory_limit // 2**20} MB of memory"
+                )
             tag, payload = worker.connection.recv()
         except (EOFError, OSError) as error:
             code = worker.process.poll()
@@ -205,6 +230,23 @@ class QueryPool:
         if tag == CRASH:
             raise WorkerError(f"query evaluation failed:\n{payload}")
         raise WorkerError(f"unknown reply from a query worker: {tag!r}")
+
+    def _watch(self, worker: _Worker, deadline: float) -> tuple[str, bool]:
+        """Wait for the worker's reply: (_READY, _TIME or _MEMORY, whether its priority was lowered)."""
+        started = time.monotonic()
+        lowered = False
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return _TIME, lowered
+            if worker.connection.poll(min(remaining, WATCH_INTERVAL)):
+                return _READY, lowered
+            if self.memory_limit and _resident_bytes(worker.process.pid) > self.memory_limit:
+                return _MEMORY, lowered
+            if not lowered and time.monotonic() - started >= SLOW_QUERY:
+                # A long query: let the short ones have the CPU first while it goes on.
+                lowered = _set_priority(worker.process.pid, LOW_PRIORITY)
+                self.stats.count("slow")
 
     def worker_pids(self) -> list[int]:
         with self._lock:

@@ -37,6 +37,9 @@ class Settings:
         "most result rows (SELECT) or triples (CONSTRUCT, DESCRIBE) a query may return; "
         "a larger result is refused with a message, never truncated",
     )
+    query_memory: int = _setting(
+        1024, "megabytes of memory a query may use; then it is stopped and the client gets 503"
+    )
     max_body: int = _setting(1_048_576, "largest request body in bytes; larger gets 413")
     workers: int = _setting(
         4, "query worker processes (queries run in parallel in these, each stoppable at the time limit)"
@@ -67,6 +70,7 @@ class Settings:
                 (self.time_limit <= 0, "the time limit must be positive"),
                 (self.max_rows < 1, "the row cap must be at least 1"),
                 (self.max_body < 1, "the body limit must be at least 1 byte"),
+                (self.query_memory < 64, "a query needs at least 64 MB of memory"),
                 (self.workers < 1, "at least one query worker is needed"),
                 (self.cache_max_age < 0, "the cache max-age cannot be negative"),
             )

@@ -31,6 +31,10 @@ class QueryTimeout(StoreError):
     """The time limit was reached and the evaluation was stopped (HTTP 503)."""
 
 
+class QueryMemoryExceeded(StoreError):
+    """The query needed more memory than allowed and was stopped (HTTP 503)."""
+
+
 class RowLimitExceeded(StoreError):
     """The result has more rows than the configured cap (the client is told, never truncated)."""
 

@@ -47,6 +47,7 @@ async def health(request: Request) -> JSONResponse:
             "queries": pool.stats.queries,
             "slow": pool.stats.slow,
             "timeouts": pool.stats.timeouts,
+            "memory_stops": pool.stats.memory,
             "restarts": pool.stats.restarts,
         }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})

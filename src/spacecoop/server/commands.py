@@ -37,7 +37,7 @@ QUERY_FORMATS = {
     "turtle": (None, neg.TURTLE),
     "nt": (None, neg.N_TRIPLES),
 }
-QUERY_SETTINGS = ("dist", "build", "time_limit", "max_rows", "log_level")
+QUERY_SETTINGS = ("dist", "build", "time_limit", "max_rows", "query_memory", "log_level")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -91,7 +91,7 @@ def _open_store(args: argparse.Namespace, settings: Settings, workers: int):
 
     assert settings.dist is not None
     ensure_release(Repository(Path(args.root).resolve()), settings.dist, settings.build)
-    return OxigraphStore.open(settings.dist, workers=workers)
+    return OxigraphStore.open(settings.dist, workers=workers, memory_limit=settings.query_memory * 2**20)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

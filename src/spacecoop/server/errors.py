@@ -96,6 +96,15 @@ def time_limit_reached(detail: str) -> Problem:
     )
 
 
+def memory_limit_reached(detail: str) -> Problem:
+    return Problem(
+        503,
+        f"Memory limit reached: {detail}. The query was stopped and no partial result was sent. "
+        "Avoid sorting or grouping very large intermediate results (add selective patterns, LIMIT).",
+        "Query memory limit reached",
+    )
+
+
 def internal_error() -> Problem:
     return Problem(500, "The server failed to answer; the error has been logged.")
 

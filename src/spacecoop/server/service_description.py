@@ -68,8 +68,8 @@ def _main_dataset(void: Graph | None) -> URIRef | None:
 def _limits(settings: Settings) -> str:
     return (
         f"Read-only: SPARQL Update, LOAD and SERVICE are refused. A query may run {settings.time_limit:g} s "
-        f"(then it is stopped: 503) and return at most {settings.max_rows} rows or triples "
-        "(more is refused with 422, never truncated)."
+        f"and use {settings.query_memory} MB of memory (then it is stopped: 503) and return at most "
+        f"{settings.max_rows} rows or triples (more is refused with 422, never truncated)."
     )
 
 

@@ -12,7 +12,7 @@ the dataset. The steps, each with its own error:
 4. answer 304 if the client holds this answer already (ETag from the release,
    the query, the dataset and the format);
 5. evaluate in the store, outside the event loop (400 syntax error with the
-   parser's position, 503 time limit, 422 too many rows).
+   parser's position, 503 time or memory limit, 422 too many rows).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from spacecoop.server import errors
 from spacecoop.server.access_log import query_hash
 from spacecoop.settings import Settings
 from spacecoop.store import (
+    QueryMemoryExceeded,
     QueryRefused,
     QueryRequest,
     QueryResult,
@@ -154,6 +155,8 @@ def store_errors() -> Iterator[None]:
         raise errors.refused(str(error)) from None
     except QueryTimeout as error:
         raise errors.time_limit_reached(str(error)) from None
+    except QueryMemoryExceeded as error:
+        raise errors.memory_limit_reached(str(error)) from None
     except RowLimitExceeded as error:
         raise errors.too_many_rows(error.limit) from None
 
@@ -242,7 +245,7 @@ def service_description(request: Request, operation: Operation) -> Response:
         raise errors.not_acceptable(neg.RDF_OR_HTML, "the service description", operation.format)
     endpoint = str(request.url.replace(query=""))
     # The description states the limits: a change of settings changes it as a new release would.
-    version = f"{store.release_id}/{settings.time_limit}/{settings.max_rows}"
+    version = f"{store.release_id}/{settings.time_limit}/{settings.max_rows}/{settings.query_memory}"
     headers = {"Vary": "Accept", "ETag": entity_tag(version, media_type, Operation(endpoint, None))}
     headers["Cache-Control"] = f"public, max-age={settings.cache_max_age}"
     if matches(request.headers.get("if-none-match"), headers["ETag"]):
