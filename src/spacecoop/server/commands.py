@@ -13,12 +13,13 @@ import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 from spacecoop import negotiation as neg
 from spacecoop import settings as config
 from spacecoop.layout import Repository
 from spacecoop.settings import Settings, SettingError
-from spacecoop.store import QueryRefused, QueryRequest, QuerySyntaxError, StoreError
+from spacecoop.store import QueryRefused, QueryRequest, QuerySyntaxError, Store, StoreError
 
 log = logging.getLogger("spacecoop.serve")
 
@@ -86,7 +87,7 @@ def ensure_release(repo: Repository, dist: Path, mode: str) -> None:
         print(run_build(repo, dist).summary(), file=sys.stderr)
 
 
-def _open_store(args: argparse.Namespace, settings: Settings, workers: int):
+def _open_store(args: argparse.Namespace, settings: Settings, workers: int) -> Store:
     from spacecoop.oxigraph_store import OxigraphStore
 
     assert settings.dist is not None
@@ -94,7 +95,8 @@ def _open_store(args: argparse.Namespace, settings: Settings, workers: int):
     return OxigraphStore.open(settings.dist, workers=workers, memory_limit=settings.query_memory * 2**20)
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def cmd_serve(args: argparse.Namespace, open_store: Callable[..., Store] | None = None) -> int:
+    """`open_store(args, settings, workers)` gives the store to serve (default: the embedded one)."""
     import uvicorn
 
     from spacecoop.server.app import create_app
@@ -106,7 +108,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     _configure_logging(settings.log_level)
     try:
-        store = _open_store(args, settings, settings.workers)
+        store = (open_store or _open_store)(args, settings, settings.workers)
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
