@@ -86,3 +86,399 @@ def expand_escaped_prefixed_names(query: str) -> str:
         pos = match.end()
     out.append(query[pos:])
     return "".join(out)
+
+
+# --------------------------------------------------------------------------
+# The store
+# --------------------------------------------------------------------------
+
+import contextlib  # noqa: E402
+import json  # noqa: E402
+import logging  # noqa: E402
+import time  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, Iterable, Sequence  # noqa: E402
+from urllib.parse import urlencode  # noqa: E402
+
+import pyoxigraph as ox  # noqa: E402
+
+from spacecoop.layout import Release  # noqa: E402
+from spacecoop.namespaces import EXAMPLES_GRAPH, GRAPH, ONTOLOGY_GRAPH, PREFIXES  # noqa: E402
+from spacecoop.store import (  # noqa: E402
+    QueryRequest,
+    QueryResult,
+    QuerySyntaxError,
+    QueryTimeout,
+    RowLimitExceeded,
+    StoreError,
+)
+
+log = logging.getLogger(__name__)
+
+SPARQL_JSON = "application/sparql-results+json"
+N_TRIPLES = "application/n-triples"
+FORM = "application/x-www-form-urlencoded"
+CONNECT_TIMEOUT = 5.0  # seconds to reach the backend (within the query's own limit)
+CHECK_TIMEOUT = 60.0  # seconds for the start-up check of what the backend holds
+USER_AGENT = "spacecoop-remote-store"
+
+
+class BackendError(StoreError):
+    """The backend failed or could not be reached (the client should get 502)."""
+
+
+class BackendMismatch(StoreError):
+    """The backend does not hold the release being served."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    user: str
+    password: str
+    scheme: str = "basic"  # or "digest" (Virtuoso's /sparql-auth)
+
+    def auth(self) -> Any:
+        import httpx
+
+        if self.scheme == "digest":
+            return httpx.DigestAuth(self.user, self.password)
+        return httpx.BasicAuth(self.user, self.password)
+
+
+def release_layout(release: Release) -> list[tuple[Path, str | None]]:
+    """What a store holds for a release, as the embedded store loads it: (file, graph) pairs.
+
+    `data.nq` keeps its graphs (one per source document, sources, inferred); the
+    vocabulary goes into `graph/ontology` and the example queries into `graph/examples`.
+    """
+    layout: list[tuple[Path, str | None]] = [(release.data_nq, None)]
+    for path, graph in ((release.ontology_ttl, ONTOLOGY_GRAPH), (release.examples_ttl, EXAMPLES_GRAPH)):
+        if path.is_file():
+            layout.append((path, str(graph)))
+    return layout
+
+
+def release_quads(release: Release) -> list[ox.Quad]:
+    """Every quad of the release's layout; blank nodes kept apart between files."""
+    quads: list[ox.Quad] = []
+    for path, graph in release_layout(release):
+        fmt = ox.RdfFormat.N_QUADS if graph is None else ox.RdfFormat.TURTLE
+        fresh: dict[str, ox.BlankNode] = {}
+
+        def local(term: Any) -> Any:
+            if isinstance(term, ox.BlankNode):
+                return fresh.setdefault(term.value, ox.BlankNode())
+            return term
+
+        for quad in ox.parse(path=str(path), format=fmt):
+            target = ox.NamedNode(graph) if graph is not None else quad.graph_name
+            quads.append(ox.Quad(local(quad.subject), quad.predicate, local(quad.object), target))
+    return quads
+
+
+def graph_sizes(quads: Iterable[ox.Quad]) -> dict[str, int]:
+    """Distinct triples per named graph."""
+    seen = {q for q in quads if isinstance(q.graph_name, ox.NamedNode)}
+    sizes: dict[str, int] = {}
+    for quad in seen:
+        sizes[quad.graph_name.value] = sizes.get(quad.graph_name.value, 0) + 1
+    return sizes
+
+
+def _read_release_id(release: Release) -> str:
+    try:
+        manifest = json.loads(release.manifest.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StoreError(f"{release.root} holds no release (no manifest.json): run `spacecoop build`") from None
+    release_id = manifest.get("release") if isinstance(manifest, dict) else None
+    if not isinstance(release_id, str) or not release_id:
+        raise StoreError(f"{release.manifest} has no release id")
+    return release_id
+
+
+class _Terms:
+    """SPARQL-JSON terms as pyoxigraph terms; blank-node labels made valid, one node per label."""
+
+    def __init__(self) -> None:
+        self._bnodes: dict[str, ox.BlankNode] = {}
+
+    def term(self, value: dict[str, Any]) -> Any:
+        kind = value.get("type")
+        text = value.get("value", "")
+        if kind == "uri":
+            return ox.NamedNode(text)
+        if kind == "bnode":
+            return self._bnodes.setdefault(text, ox.BlankNode())
+        if kind in ("literal", "typed-literal"):
+            lang = value.get("xml:lang")
+            if lang:
+                return ox.Literal(text, language=lang)
+            datatype = value.get("datatype")
+            return ox.Literal(text, datatype=ox.NamedNode(datatype)) if datatype else ox.Literal(text)
+        raise BackendError(f"the backend answered a term of unknown type {kind!r}")
+
+
+def _solutions_body(variables: list[str], rows: list[list[Any]], media_type: str) -> bytes:
+    """Serialise rows exactly as the embedded store does (spacecoop.query_worker)."""
+    from spacecoop.query_worker import serialize_solutions
+
+    return serialize_solutions(variables, rows, media_type)  # type: ignore[arg-type]
+
+
+def _boolean_body(value: bool, media_type: str) -> bytes:
+    from spacecoop.query_worker import RESULTS_FORMATS
+
+    parsed = ox.parse_query_results(json.dumps({"head": {}, "boolean": value}), ox.QueryResultsFormat.JSON)
+    return parsed.serialize(format=RESULTS_FORMATS[media_type])
+
+
+def _graph_body(triples: list[ox.Triple], media_type: str) -> bytes:
+    from spacecoop.query_worker import RDF_FORMATS
+
+    return ox.serialize(triples, format=RDF_FORMATS[media_type], prefixes=PREFIXES) or b""
+
+
+class RemoteStore:
+    """The `spacecoop.store.Store` of an external SPARQL 1.1 endpoint holding the release.
+
+    The release folder stays local (release id, dumps, pages); queries go to
+    `endpoint`. `open` checks that the endpoint holds exactly this release's
+    graphs (triples per graph), so a front end never serves a stale or partial
+    store under the release's name and ETags.
+    """
+
+    def __init__(self, endpoint: str, release_id: str, graphs: dict[str, int], *,
+                 credentials: Credentials | None = None) -> None:
+        import httpx
+
+        self.endpoint = endpoint
+        self._release_id = release_id
+        self._counts = dict(graphs)
+        self._graphs = sorted(graphs)
+        self._client = httpx.Client(
+            auth=credentials.auth() if credentials else None,
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=False,
+        )
+
+    # -- opening ------------------------------------------------------------
+
+    @classmethod
+    def open(cls, dist: Path, endpoint: str, *, credentials: Credentials | None = None,
+             check: bool = True) -> "RemoteStore":
+        """A store over `endpoint` for the release in `dist`; `check` compares what the backend holds."""
+        release = Release(dist)
+        release_id = _read_release_id(release)
+        expected = graph_sizes(release_quads(release))
+        store = cls(endpoint, release_id, expected, credentials=credentials)
+        if check:
+            try:
+                store.verify(expected)
+            except BaseException:
+                store.close()
+                raise
+        return store
+
+    def remote_counts(self, timeout: float = CHECK_TIMEOUT) -> dict[str, int]:
+        """Triples per graph in the backend, for the graphs of spacecoop's namespace."""
+        query = (
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+            f'FILTER(STRSTARTS(STR(?g), "{GRAPH}")) }} GROUP BY ?g'
+        )
+        rows = self._select_terms(query, timeout=timeout, dataset=False)[1]
+        return {row[0].value: int(row[1].value) for row in rows if row[0] is not None}
+
+    def verify(self, expected: dict[str, int]) -> None:
+        found = self.remote_counts()
+        missing = sorted(set(expected) - set(found))
+        different = sorted(g for g in expected if g in found and found[g] != expected[g])
+        extra = sorted(set(found) - set(expected))
+        if missing or different:
+            details = [f"missing graph <{g}>" for g in missing[:5]]
+            details += [f"<{g}> holds {found[g]} triples, the release {expected[g]}" for g in different[:5]]
+            raise BackendMismatch(
+                f"the backend {self.endpoint} does not hold release {self._release_id} "
+                f"({'; '.join(details)}{' ...' if len(missing) + len(different) > 5 else ''}): "
+                f"load it with `spacecoop load --into URL` (see docs/import.md)")
+        if extra:
+            log.warning("the backend holds graphs that are not in release %s: %s (they are not queried)",
+                        self._release_id, ", ".join(extra[:5]))
+
+    # -- the Store protocol ---------------------------------------------------
+
+    @property
+    def release_id(self) -> str:
+        return self._release_id
+
+    def query_kind(self, query: str) -> str:
+        from spacecoop.query_policy import check_query
+
+        kind = check_query(query)  # refuses updates and SERVICE before anything leaves
+        if kind is None:
+            raise QuerySyntaxError("the query has no SELECT, ASK, CONSTRUCT or DESCRIBE form")
+        return kind
+
+    def execute(self, request: QueryRequest, media_type: str, *, timeout: float,
+                max_rows: int | None) -> QueryResult:
+        kind = self.query_kind(request.query)
+        if kind == "graph":
+            triples = self._triples(request, timeout=timeout, max_rows=max_rows)
+            return QueryResult(kind, media_type, _graph_body(triples, media_type), len(triples))
+        response = self._post(request, SPARQL_JSON, timeout=timeout)
+        document = self._json(response)
+        if kind == "ask" or "boolean" in document:
+            return QueryResult("ask", media_type, _boolean_body(bool(document.get("boolean")), media_type), None)
+        variables, rows = self._rows(document, max_rows)
+        return QueryResult(kind, media_type, _solutions_body(variables, rows, media_type), len(rows))
+
+    def select(self, query: str, *, timeout: float) -> list[dict[str, object]]:
+        from spacecoop.oxigraph_store import to_rdflib
+
+        if self.query_kind(query) != "select":
+            raise QuerySyntaxError("this is not a SELECT query")
+        variables, rows = self._select_terms(query, timeout=timeout)
+        return [{name: to_rdflib(term) for name, term in zip(variables, row) if term is not None} for row in rows]
+
+    def construct(self, query: str, *, timeout: float) -> Any:
+        import rdflib
+
+        from spacecoop.oxigraph_store import to_rdflib
+
+        if self.query_kind(query) != "graph":
+            raise QuerySyntaxError("this is not a CONSTRUCT or DESCRIBE query")
+        graph = rdflib.Graph()
+        for prefix, namespace in PREFIXES.items():
+            graph.bind(prefix, namespace)
+        for t in self._triples(QueryRequest(query), timeout=timeout, max_rows=None):
+            graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+        return graph
+
+    def describe(self, iri: str, *, timeout: float) -> Any:
+        return self.construct(f"DESCRIBE <{ox.NamedNode(iri).value}>", timeout=timeout)
+
+    def counts(self) -> dict[str, int]:
+        return dict(self._counts)
+
+    def close(self) -> None:
+        self._client.close()
+
+    # -- talking to the backend -----------------------------------------------
+
+    def _form(self, request: QueryRequest, dataset: bool = True) -> list[tuple[str, str]]:
+        """The protocol's form: the query (rewritten if needed) and its dataset.
+
+        A request that names graphs keeps them; a query with FROM / FROM NAMED keeps its
+        own; otherwise the release's graphs are the default graph (their merge) and the
+        named graphs, so the backend's other graphs (system graphs) stay out of sight.
+        """
+        from spacecoop.query_policy import names_dataset
+
+        form = [("query", expand_escaped_prefixed_names(request.query))]
+        if request.default_graph_uris or request.named_graph_uris:
+            form += [("default-graph-uri", g) for g in request.default_graph_uris]
+            form += [("named-graph-uri", g) for g in request.named_graph_uris]
+        elif dataset and not names_dataset(request.query):
+            form += [("default-graph-uri", g) for g in self._graphs]
+            form += [("named-graph-uri", g) for g in self._graphs]
+        return form
+
+    def _post(self, request: QueryRequest, accept: str, *, timeout: float, dataset: bool = True) -> bytes:
+        """One form-encoded POST; the answer's body, or QueryTimeout once `timeout` has passed.
+
+        Past the deadline the request is abandoned: the connection is closed, whatever
+        the backend does with the query it was running.
+        """
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        body = urlencode(self._form(request, dataset))
+        limits = httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout))
+        try:
+            with self._client.stream(
+                "POST", self.endpoint, content=body.encode("utf-8"), timeout=limits,
+                headers={"Content-Type": FORM, "Accept": accept},
+            ) as response:
+                chunks: list[bytes] = []
+                for chunk in response.iter_bytes():
+                    chunks.append(chunk)
+                    if time.monotonic() > deadline:
+                        raise QueryTimeout(self._timeout_message(timeout))
+                data = b"".join(chunks)
+                status = response.status_code
+                headers = response.headers
+        except QueryTimeout:
+            raise
+        except httpx.TimeoutException as error:
+            if isinstance(error, httpx.ConnectTimeout) and time.monotonic() < deadline:
+                raise BackendError(f"the backend {self.endpoint} cannot be reached: {error}") from None
+            raise QueryTimeout(self._timeout_message(timeout)) from None
+        except httpx.HTTPError as error:
+            raise BackendError(f"the backend {self.endpoint} cannot be reached: {error}") from None
+        if time.monotonic() > deadline:
+            raise QueryTimeout(self._timeout_message(timeout))
+        if status == 200:
+            if headers.get("x-sql-state") or headers.get("x-exec-db-activity", "").startswith("partial"):
+                # Virtuoso's "anytime" answers are partial: never serve them as the answer.
+                raise QueryTimeout(self._timeout_message(timeout) + " (the backend returned a partial answer)")
+            return data
+        message = data.decode("utf-8", "replace").strip()[:2000]
+        if status == 400:
+            raise QuerySyntaxError(f"the backend rejected the query: {message}")
+        if status in (408, 503, 504) and "timeout" in message.lower():
+            raise QueryTimeout(self._timeout_message(timeout))
+        if "estimated execution time" in message.lower() and "exceeds the limit" in message.lower():
+            # Virtuoso refuses up front a query its planner expects to run past its own limit.
+            raise QueryTimeout(f"the backend refused to start the query, expecting it to run too long: {message[:300]}")
+        raise BackendError(f"the backend {self.endpoint} answered HTTP {status}: {message[:500]}")
+
+    @staticmethod
+    def _timeout_message(timeout: float) -> str:
+        return f"the query was abandoned at the time limit of {timeout:g} s (the backend had not answered)"
+
+    @staticmethod
+    def _json(data: bytes) -> dict[str, Any]:
+        try:
+            document = json.loads(data)
+        except ValueError as error:
+            raise BackendError(f"the backend's SPARQL-JSON answer does not parse: {error}") from None
+        if not isinstance(document, dict):
+            raise BackendError("the backend's SPARQL-JSON answer is not an object")
+        return document
+
+    @staticmethod
+    def _rows(document: dict[str, Any], max_rows: int | None) -> tuple[list[str], list[list[Any]]]:
+        variables = list(document.get("head", {}).get("vars", []))
+        bindings = document.get("results", {}).get("bindings", [])
+        if max_rows is not None and len(bindings) > max_rows:
+            raise RowLimitExceeded(max_rows)
+        terms = _Terms()
+        rows = [[terms.term(b[v]) if v in b else None for v in variables] for b in bindings]
+        return variables, rows
+
+    def _select_terms(self, query: str, *, timeout: float, dataset: bool = True) -> tuple[list[str], list[list[Any]]]:
+        document = self._json(self._post(QueryRequest(query), SPARQL_JSON, timeout=timeout, dataset=dataset))
+        return self._rows(document, None)
+
+    def _triples(self, request: QueryRequest, *, timeout: float, max_rows: int | None) -> list[ox.Triple]:
+        data = self._post(request, N_TRIPLES, timeout=timeout)
+        try:
+            parsed = list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+        except SyntaxError as error:
+            raise BackendError(f"the backend's N-Triples answer does not parse: {error}") from None
+        triples = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in parsed))
+        if max_rows is not None and len(triples) > max_rows:
+            raise RowLimitExceeded(max_rows)
+        return triples
+
+
+__all__ = [
+    "BackendError",
+    "BackendMismatch",
+    "Credentials",
+    "RemoteStore",
+    "expand_escaped_prefixed_names",
+    "graph_sizes",
+    "release_layout",
+    "release_quads",
+]

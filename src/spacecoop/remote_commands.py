@@ -1,0 +1,225 @@
+"""`spacecoop load --into URL`, and `spacecoop serve --backend URL`.
+
+`load` puts the release into an external SPARQL 1.1 store through SPARQL 1.1
+Update (the endpoint must accept updates from this client: see
+docs/import.md for Virtuoso, Fuseki, GraphDB, Oxigraph and QLever), one named
+graph at a time: each graph is dropped and filled again, so loading twice
+gives the same store. Large stores have faster bulk loaders of their own
+(docs/import.md); this command is the portable way.
+
+`serve --backend URL` serves the same front end (SPARQL endpoint with its
+rules, Linked Data pages, dumps) from that store instead of the embedded one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+BATCH_TRIPLES = 1000  # triples per INSERT request (blank-node groups are never split)
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    load = commands.add_parser(
+        "load",
+        help="load the release into an external SPARQL store (SPARQL 1.1 Update)",
+        description=__doc__.split("\n\n")[1],
+    )
+    load.add_argument("--into", required=True, metavar="URL",
+                      help="the store's SPARQL 1.1 Update endpoint (for Virtuoso: http://HOST:8890/sparql-auth "
+                           "with --auth digest, or /sparql once SPARQL_UPDATE is granted)")
+    load.add_argument("--dist", type=Path, help="the release folder (default: ROOT/dist, built if stale)")
+    load.add_argument("--build", choices=("auto", "never"), default="auto",
+                      help="'auto' builds the release first when it is missing or stale (default)")
+    _add_auth_arguments(load)
+    load.add_argument("--batch", type=int, default=BATCH_TRIPLES, help=f"triples per request (default {BATCH_TRIPLES})")
+    load.add_argument("--timeout", type=float, default=300.0, help="seconds one request may take (default 300)")
+    load.add_argument("--query-endpoint", metavar="URL",
+                      help="where to check the result (default: the --into URL)")
+    load.set_defaults(func=cmd_load)
+    _extend_serve(commands)
+
+
+def _add_auth_arguments(parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    parser.add_argument(f"--{prefix}user", help="user name for HTTP authentication")
+    parser.add_argument(f"--{prefix}password-env", metavar="VAR", default="SPACECOOP_BACKEND_PASSWORD",
+                        help="environment variable holding the password (default SPACECOOP_BACKEND_PASSWORD)")
+    parser.add_argument(f"--{prefix}auth", choices=("basic", "digest"), default="basic",
+                        help="HTTP authentication scheme (default basic; Virtuoso's /sparql-auth wants digest)")
+
+
+def _credentials(user: str | None, password_env: str, scheme: str):
+    from spacecoop.remote_store import Credentials
+
+    if not user:
+        return None
+    password = os.environ.get(password_env)
+    if password is None:
+        raise SystemExit(f"error: set the password in the environment variable {password_env}")
+    return Credentials(user, password, scheme)
+
+
+# --------------------------------------------------------------------------
+# load
+# --------------------------------------------------------------------------
+
+
+def batches(triples: Sequence[Any], size: int) -> Iterable[list[Any]]:
+    """Triples in batches of about `size`, never splitting the triples that share a blank node.
+
+    A blank node in INSERT DATA stands for a new node in each request, so every
+    triple that mentions one must go in the same request.
+    """
+    import pyoxigraph as ox
+
+    parent: dict[Any, Any] = {}
+
+    def find(x: Any) -> Any:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for t in triples:
+        nodes = [n for n in (t.subject, t.object) if isinstance(n, ox.BlankNode)]
+        for a, b in zip(nodes, nodes[1:]):
+            parent[find(a)] = find(b)
+    groups: dict[Any, list[Any]] = {}
+    singles: list[list[Any]] = []
+    for t in triples:
+        nodes = [n for n in (t.subject, t.object) if isinstance(n, ox.BlankNode)]
+        if nodes:
+            groups.setdefault(find(nodes[0]), []).append(t)
+        else:
+            singles.append([t])
+    batch: list[Any] = []
+    for group in [*groups.values(), *singles]:
+        if batch and len(batch) + len(group) > size:
+            yield batch
+            batch = []
+        batch.extend(group)
+    if batch:
+        yield batch
+
+
+def _term(term: Any) -> str:
+    return str(term)  # N-Triples syntax, which SPARQL reads as it is
+
+
+def load_release(dist: Path, endpoint: str, *, credentials=None, batch: int = BATCH_TRIPLES,
+                 timeout: float = 300.0, out=sys.stderr) -> dict[str, int]:
+    """Replace each of the release's graphs in the store at `endpoint`; returns triples per graph."""
+    import httpx
+    import pyoxigraph as ox
+
+    from spacecoop.layout import Release
+    from spacecoop.remote_store import BackendError, release_quads
+
+    by_graph: dict[str, list[Any]] = {}
+    for quad in release_quads(Release(dist)):
+        if isinstance(quad.graph_name, ox.NamedNode):
+            by_graph.setdefault(quad.graph_name.value, []).append(ox.Triple(quad.subject, quad.predicate, quad.object))
+    counts: dict[str, int] = {}
+    with httpx.Client(auth=credentials.auth() if credentials else None, timeout=timeout,
+                      headers={"User-Agent": "spacecoop-load"}) as client:
+
+        def update(text: str) -> None:
+            try:
+                response = client.post(endpoint, data={"update": text})
+            except httpx.HTTPError as error:
+                raise BackendError(f"{endpoint} cannot be reached: {error}") from None
+            if response.status_code not in (200, 201, 204):
+                raise BackendError(
+                    f"{endpoint} refused the update (HTTP {response.status_code}): {response.text.strip()[:500]}\n"
+                    "Does it accept SPARQL Update from this client? See docs/import.md.")
+
+        for graph, triples in sorted(by_graph.items()):
+            started = time.monotonic()
+            unique = list(dict.fromkeys(triples))
+            update(f"DROP SILENT GRAPH <{graph}>")
+            for part in batches(unique, batch):
+                lines = "\n".join(f"{_term(t.subject)} {_term(t.predicate)} {_term(t.object)} ." for t in part)
+                if any(isinstance(n, ox.BlankNode) for t in part for n in (t.subject, t.object)):
+                    # INSERT DATA may hold blank nodes, but Virtuoso 7 refuses them there; a template
+                    # with an empty WHERE makes one new node per label, as INSERT DATA would.
+                    update(f"INSERT {{ GRAPH <{graph}> {{\n{lines}\n}} }} WHERE {{}}")
+                else:
+                    update(f"INSERT DATA {{ GRAPH <{graph}> {{\n{lines}\n}} }}")
+            counts[graph] = len(unique)
+            print(f"{graph}: {len(unique)} triples ({time.monotonic() - started:.1f} s)", file=out)
+    return counts
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from spacecoop.layout import Repository
+    from spacecoop.remote_store import RemoteStore
+    from spacecoop.store import StoreError
+
+    repo = Repository(Path(args.root).resolve())
+    dist = (args.dist or repo.dist).resolve()
+    if args.build == "auto" and repo.ontology_dir.is_dir():
+        from spacecoop.build import is_stale, run_build
+
+        if is_stale(repo, dist):
+            print(run_build(repo, dist).summary(), file=sys.stderr)
+    credentials = _credentials(args.user, args.password_env, args.auth)
+    try:
+        counts = load_release(dist, args.into, credentials=credentials, batch=args.batch, timeout=args.timeout)
+        # What a front end would check before serving from this store.
+        RemoteStore.open(dist, args.query_endpoint or args.into, credentials=credentials).close()
+    except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"loaded {sum(counts.values())} triples in {len(counts)} graphs into {args.into}")
+    return 0
+
+
+# --------------------------------------------------------------------------
+# serve --backend
+# --------------------------------------------------------------------------
+
+
+def _extend_serve(commands: argparse._SubParsersAction) -> None:
+    """Add `--backend URL` to `spacecoop serve` (registered by spacecoop.server.commands)."""
+    serve = commands.choices.get("serve")
+    if serve is None or any("--backend" in action.option_strings for action in serve._actions):
+        return
+    serve.add_argument(
+        "--backend", metavar="URL", default=None,
+        help="serve from this external SPARQL 1.1 endpoint instead of the embedded store; it must hold "
+             "the release (spacecoop load --into) [env SPACECOOP_BACKEND]")
+    _add_auth_arguments(serve, prefix="backend-")
+    original = serve.get_default("func")
+    serve.set_defaults(func=lambda args: cmd_serve_backend(args, original))
+
+
+def cmd_serve_backend(args: argparse.Namespace, serve_embedded) -> int:
+    """`spacecoop serve`, with the store opened on the backend when one is given."""
+    backend = args.backend or os.environ.get("SPACECOOP_BACKEND")
+    if not backend:
+        return serve_embedded(args)
+    import logging
+
+    from spacecoop.server import commands as server_commands
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not one log line per backend request
+    credentials = _credentials(args.backend_user, args.backend_password_env, args.backend_auth)
+
+    def open_remote(arguments: argparse.Namespace, settings: Any, workers: int):
+        from spacecoop.layout import Repository
+        from spacecoop.remote_store import RemoteStore
+
+        assert settings.dist is not None
+        server_commands.ensure_release(Repository(Path(arguments.root).resolve()), settings.dist, settings.build)
+        return RemoteStore.open(settings.dist, backend, credentials=credentials)
+
+    embedded = server_commands._open_store
+    server_commands._open_store = open_remote
+    try:
+        return serve_embedded(args)
+    finally:
+        server_commands._open_store = embedded
