@@ -6,13 +6,16 @@ query workers (test_server_support).
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
+import urllib.parse
 
 import httpx
 import pytest
 from test_server_support import (
     MAX_ROWS,
+    WORKERS,
     MEMORY_HOG_QUERY,
     QUERY_MEMORY,
     RUNAWAY_QUERY,
@@ -56,12 +59,22 @@ def test_a_runaway_query_is_stopped_at_the_time_limit_with_503(server_client):
     assert TIME_LIMIT <= elapsed < TIME_LIMIT + 1.5
 
 
+def workers(server_process) -> set[int]:
+    """The server's query workers, once it has all of them (a replacement may be starting)."""
+    for _ in range(100):
+        pids = set(server_process.children())
+        if len(pids) == WORKERS:
+            return pids
+        time.sleep(0.1)
+    raise AssertionError(f"the server has {len(pids)} workers, not {WORKERS}")
+
+
 def test_the_stopped_query_no_longer_runs(server_process, server_client):
-    workers_before = set(server_process.children())
+    workers_before = workers(server_process)
     response = server_client.get("/sparql", params={"query": RUNAWAY_QUERY})
     assert response.status_code == 503
-    time.sleep(0.5)  # the replacement worker starts
-    workers_after = set(server_process.children())
+    time.sleep(0.2)
+    workers_after = workers(server_process)
     stopped = workers_before - workers_after
     assert len(stopped) == 1, "the worker that ran the query was killed and replaced"
     assert len(workers_after) == len(workers_before)
@@ -86,7 +99,7 @@ def test_other_clients_get_fast_answers_while_a_query_runs_into_the_limit(server
 
 
 def test_a_query_that_grows_past_the_memory_limit_is_stopped_with_503(server_process, server_client):
-    workers_before = set(server_process.children())
+    workers_before = workers(server_process)
     started = time.monotonic()
     response = server_client.get("/sparql", params={"query": MEMORY_HOG_QUERY})
     assert response.status_code == 503
@@ -94,8 +107,22 @@ def test_a_query_that_grows_past_the_memory_limit_is_stopped_with_503(server_pro
     problem = response.json()
     assert problem["title"] == "Query memory limit reached"
     assert f"more than {QUERY_MEMORY} MB" in problem["detail"]
-    time.sleep(0.5)
-    assert len(workers_before - set(server_process.children())) == 1
+    time.sleep(0.2)
+    assert len(workers_before - workers(server_process)) == 1
+
+
+def test_a_query_whose_client_goes_away_is_stopped(server_process):
+    workers_before = workers(server_process)
+    with socket.create_connection(("127.0.0.1", int(server_process.url.rsplit(":", 1)[1]))) as connection:
+        target = "/sparql?" + urllib.parse.urlencode({"query": RUNAWAY_QUERY})
+        connection.sendall(f"GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+        time.sleep(0.3)
+    started = time.monotonic()
+    while workers_before <= set(server_process.children()):
+        assert time.monotonic() - started < TIME_LIMIT / 2, "the query was stopped well before its time limit"
+        time.sleep(0.05)
+    with server_process.client() as client:
+        assert client.get("/health").json()["query_workers"]["abandoned"] >= 1
 
 
 def test_a_result_over_the_row_cap_is_refused_not_truncated(server_client):

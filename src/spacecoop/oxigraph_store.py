@@ -193,7 +193,7 @@ class OxigraphStore:
     ) -> QueryResult:
         check_query(request.query)
         job = self._job(EXECUTE, request, media_type=media_type, max_rows=max_rows)
-        answer: Answer = self._pool.run(job, timeout)
+        answer: Answer = self._pool.run(job, timeout, request.abandoned)
         return QueryResult(answer.kind, media_type, answer.body, answer.rows)
 
     def select(self, query: str, *, timeout: float) -> list[dict[str, object]]:

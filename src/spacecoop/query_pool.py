@@ -6,8 +6,9 @@ a time. `QueryPool.run` hands a job to an idle worker and waits for the reply
 until the deadline; past it, the worker is killed (SIGKILL, then reaped, so
 the evaluation has stopped before the caller hears of it) and a replacement
 is started in the background. The same happens to a worker whose memory grows
-past the pool's memory limit while it evaluates a query: one query cannot
-exhaust the machine's memory before its time is up. The time limit counts
+past the pool's memory limit while it evaluates a query (one query cannot
+exhaust the machine's memory before its time is up), and to one whose client
+has gone away (nobody would read its answer). The time limit counts
 from the call, so time spent waiting for a free worker counts too: a caller
 never waits longer than its limit.
 
@@ -50,8 +51,8 @@ _WORKER_MAIN = "import sys; from spacecoop.query_worker import main; main(int(sy
 START_TIMEOUT = 60.0  # seconds a new worker may take to open the store
 SLOW_QUERY = 0.25  # seconds after which a query runs at the lowest CPU priority
 LOW_PRIORITY = 19
-WATCH_INTERVAL = 0.05  # seconds between checks of a running query's memory
-_READY, _TIME, _MEMORY = "ready", "time", "memory"
+WATCH_INTERVAL = 0.05  # seconds between checks of a running query's memory and client
+_READY, _TIME, _MEMORY, _GONE = "ready", "time", "memory", "gone"
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -79,6 +80,10 @@ def _resident_bytes(pid: int) -> int:
         return 0
 
 
+class QueryAbandoned(QueryTimeout):
+    """The client went away, so the query was stopped before its end."""
+
+
 class WorkerError(StoreError):
     """A worker failed: it crashed, or evaluation raised something unexpected (HTTP 500)."""
 
@@ -104,6 +109,7 @@ class PoolStats:
     slow: int = 0
     timeouts: int = 0
     memory: int = 0
+    abandoned: int = 0
     restarts: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -187,9 +193,10 @@ class QueryPool:
 
         threading.Thread(target=start, name="query-worker-start", daemon=True).start()
 
-    def run(self, job: Job, timeout: float) -> Any:
+    def run(self, job: Job, timeout: float, abandoned: threading.Event | None = None) -> Any:
         """The worker's answer to `job`; QueryTimeout once `timeout` seconds have passed,
-        QueryMemoryExceeded as soon as the worker holds more than the memory limit."""
+        QueryMemoryExceeded as soon as the worker holds more than the memory limit,
+        QueryAbandoned soon after `abandoned` is set (the client went away)."""
         deadline = time.monotonic() + timeout
         self.stats.count("queries")
         try:
@@ -201,7 +208,11 @@ class QueryPool:
             ) from None
         try:
             worker.connection.send(job)
-            outcome, lowered = self._watch(worker, deadline)
+            outcome, lowered = self._watch(worker, deadline, abandoned)
+            if outcome == _GONE:
+                self.stats.count("abandoned")
+                self._replace(worker)
+                raise QueryAbandoned("the client went away: the query was stopped")
             if outcome == _TIME:
                 self.stats.count("timeouts")
                 self._replace(worker)
@@ -231,8 +242,8 @@ class QueryPool:
             raise WorkerError(f"query evaluation failed:\n{payload}")
         raise WorkerError(f"unknown reply from a query worker: {tag!r}")
 
-    def _watch(self, worker: _Worker, deadline: float) -> tuple[str, bool]:
-        """Wait for the worker's reply: (_READY, _TIME or _MEMORY, whether its priority was lowered)."""
+    def _watch(self, worker: _Worker, deadline: float, abandoned: threading.Event | None) -> tuple[str, bool]:
+        """Wait for the worker's reply: (_READY, _TIME, _MEMORY or _GONE, whether its priority was lowered)."""
         started = time.monotonic()
         lowered = False
         while True:
@@ -243,6 +254,8 @@ class QueryPool:
                 return _READY, lowered
             if self.memory_limit and _resident_bytes(worker.process.pid) > self.memory_limit:
                 return _MEMORY, lowered
+            if abandoned is not None and abandoned.is_set():
+                return _GONE, lowered
             if not lowered and time.monotonic() - started >= SLOW_QUERY:
                 # A long query: let the short ones have the CPU first while it goes on.
                 lowered = _set_priority(worker.process.pid, LOW_PRIORITY)

@@ -11,6 +11,7 @@ Every method that evaluates a query takes a time limit and raises
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Protocol, Sequence
 
@@ -50,6 +51,8 @@ class QueryRequest:
     query: str
     default_graph_uris: Sequence[str] = ()
     named_graph_uris: Sequence[str] = ()
+    # Set by the server when the client has gone away: a store may stop evaluating then.
+    abandoned: threading.Event | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass

@@ -48,6 +48,7 @@ async def health(request: Request) -> JSONResponse:
             "slow": pool.stats.slow,
             "timeouts": pool.stats.timeouts,
             "memory_stops": pool.stats.memory,
+            "abandoned": pool.stats.abandoned,
             "restarts": pool.stats.restarts,
         }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})

@@ -17,8 +17,10 @@ the dataset. The steps, each with its own error:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
+import threading
 from dataclasses import dataclass
 from typing import Iterator
 from urllib.parse import parse_qs
@@ -187,10 +189,28 @@ async def _query_kind(store: Store, query: str) -> str:
     return kind
 
 
-def _execute(store: Store, settings: Settings, operation: Operation, media_type: str) -> QueryResult:
-    request = QueryRequest(operation.query or "", operation.default_graphs, operation.named_graphs)
+def _execute(
+    store: Store, settings: Settings, operation: Operation, media_type: str, abandoned: threading.Event
+) -> QueryResult:
+    request = QueryRequest(operation.query or "", operation.default_graphs, operation.named_graphs, abandoned)
     with store_errors():
         return store.execute(request, media_type, timeout=settings.time_limit, max_rows=settings.max_rows)
+
+
+async def _evaluate(request: Request, *args: object) -> QueryResult:
+    """`_execute` in the thread pool; if the client disconnects meanwhile, the store is told."""
+    abandoned = threading.Event()
+
+    async def watch() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+        abandoned.set()
+
+    watcher = asyncio.create_task(watch())
+    try:
+        return await run_in_threadpool(_execute, *args, abandoned)  # type: ignore[arg-type]
+    finally:
+        watcher.cancel()
 
 
 def _formats(kind: str) -> tuple[neg.FormatTable, str]:
@@ -231,7 +251,7 @@ async def sparql(request: Request) -> Response:
         if matches(request.headers.get("if-none-match"), headers["ETag"]):
             return Response(status_code=304, headers=headers)
 
-    result = await run_in_threadpool(_execute, store, settings, operation, media_type)
+    result = await _evaluate(request, store, settings, operation, media_type)
     if result.rows is not None:
         headers["Spacecoop-Result-Rows"] = str(result.rows)
     return Response(result.body, headers=headers, media_type=media_type)
