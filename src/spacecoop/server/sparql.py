@@ -49,6 +49,7 @@ FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 ALLOWED = "GET, HEAD, POST, OPTIONS"
+INLINE_CHECK = 4096  # characters: a longer query is checked in the thread pool, not on the event loop
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,10 @@ def matches(if_none_match: str | None, etag: str) -> bool:
 
 async def _query_kind(store: Store, query: str) -> str:
     with store_errors():
-        kind = query_policy.check_query(query)
+        if len(query) <= INLINE_CHECK:
+            kind = query_policy.check_query(query)
+        else:  # reading a long query's tokens takes long enough to stall other requests
+            kind = await run_in_threadpool(query_policy.check_query, query)
         if kind is None:  # no form the tokenizer knows: the store's parser has the last word
             kind = await run_in_threadpool(store.query_kind, query)
     return kind
