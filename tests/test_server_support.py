@@ -96,7 +96,7 @@ TIME_LIMIT = 2.0
 MAX_ROWS = 100
 MAX_BODY = 65536
 WORKERS = 3
-QUERY_MEMORY = 256  # MB
+QUERY_MEMORY = 128  # MB
 
 # A query that runs far longer than any time limit whatever the data: 20^8 rows to count.
 RUNAWAY_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(
