@@ -131,11 +131,11 @@ async def read_operation(request: Request, max_body: int) -> Operation:
     if request.method != "POST":
         return _operation(params)
     media_type, charset = _content_type(request)
-    if media_type == SPARQL_UPDATE:
-        return Operation(query=None, update="")
-    if media_type not in (FORM, SPARQL_QUERY):
+    if media_type not in (FORM, SPARQL_QUERY, SPARQL_UPDATE):
         raise errors.unsupported_media_type(media_type, (SPARQL_QUERY, FORM))
     text = _decode(await read_body(request, max_body), charset)
+    if media_type == SPARQL_UPDATE:
+        return Operation(query=None, update=text)
     if media_type == SPARQL_QUERY:
         return _operation(params, body_query=text)
     try:
