@@ -41,8 +41,12 @@ async def health(request: Request) -> JSONResponse:
     }
     pool = getattr(store, "pool", None)
     if pool is not None:
+        running = len(pool.worker_pids())
+        if running == 0:
+            body["status"] = "no query worker is running"
         body["query_workers"] = {
             "size": pool.size,
+            "running": running,
             "sandboxed": pool.sandboxed,
             "queries": pool.stats.queries,
             "slow": pool.stats.slow,
