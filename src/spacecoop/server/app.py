@@ -55,7 +55,8 @@ async def health(request: Request) -> JSONResponse:
             "abandoned": pool.stats.abandoned,
             "restarts": pool.stats.restarts,
         }
-    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+    status = 200 if body["status"] == "ok" else 503  # a probe restarts a server that cannot answer queries
+    return JSONResponse(body, status, headers={"Cache-Control": "no-store"})
 
 
 def _linked_data_routes(settings: Settings, store: Store) -> list[BaseRoute]:
