@@ -20,6 +20,10 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+# For test suites: "module:function" of a callable that starts a store holding the release
+# folder it is given and returns (SPARQL endpoint URL, stop function). `spacecoop serve`
+# without --backend then serves from such a store, which it stops when it stops.
+LAUNCHER_ENV = "SPACECOOP_BACKEND_LAUNCHER"
 BATCH_TRIPLES = 1000  # triples per INSERT request (blank-node groups are never split)
 
 
@@ -200,7 +204,8 @@ def _extend_serve(commands: argparse._SubParsersAction) -> None:
 def cmd_serve_backend(args: argparse.Namespace, serve_embedded) -> int:
     """`spacecoop serve`, with the store opened on the backend when one is given."""
     backend = args.backend or os.environ.get("SPACECOOP_BACKEND")
-    if not backend:
+    launcher = os.environ.get(LAUNCHER_ENV)
+    if not backend and not launcher:
         return serve_embedded(args)
     import logging
 
@@ -211,15 +216,29 @@ def cmd_serve_backend(args: argparse.Namespace, serve_embedded) -> int:
 
     def open_remote(arguments: argparse.Namespace, settings: Any, workers: int):
         from spacecoop.layout import Repository
-        from spacecoop.remote_store import RemoteStore
+        from spacecoop.remote_store import RemoteStore, check_release
 
         assert settings.dist is not None
         server_commands.ensure_release(Repository(Path(arguments.root).resolve()), settings.dist, settings.build)
-        return RemoteStore.open(settings.dist, backend, credentials=credentials)
+        check_release(settings.dist)
+        endpoint, stop = backend, None
+        if not endpoint:
+            endpoint, stop = _launch(launcher, settings.dist)
+        try:
+            store = RemoteStore.open(settings.dist, endpoint, credentials=credentials)
+        except BaseException:
+            if stop:
+                stop()
+            raise
+        if stop:
+            store.on_close.append(stop)
+        return store
 
-    embedded = server_commands._open_store
-    server_commands._open_store = open_remote
-    try:
-        return serve_embedded(args)
-    finally:
-        server_commands._open_store = embedded
+    return server_commands.cmd_serve(args, open_remote)
+
+
+def _launch(spec: str, dist: Path):
+    import importlib
+
+    module_name, _, function = spec.partition(":")
+    return getattr(importlib.import_module(module_name), function)(dist)

@@ -197,6 +197,15 @@ def _read_release_id(release: Release) -> str:
     return release_id
 
 
+def check_release(dist: Path) -> str:
+    """The release id of `dist`, or StoreError if it holds no complete release."""
+    release = Release(dist)
+    release_id = _read_release_id(release)
+    if not release.data_nq.is_file():
+        raise StoreError(f"{release.data_nq} is missing: rebuild the release")
+    return release_id
+
+
 class _Terms:
     """SPARQL-JSON terms as pyoxigraph terms; blank-node labels made valid, one node per label."""
 
@@ -239,6 +248,117 @@ def _graph_body(triples: list[ox.Triple], media_type: str) -> bytes:
     return ox.serialize(triples, format=RDF_FORMATS[media_type], prefixes=PREFIXES) or b""
 
 
+_PARSED_FORMS = {"SelectQuery": "select", "AskQuery": "ask", "ConstructQuery": "graph", "DescribeQuery": "graph"}
+
+
+def parse_query(query: str) -> str:
+    """Check a query's syntax here, without evaluating anything; returns its form's name.
+
+    rdflib's parser only parses (pyoxigraph's would start evaluating a query, which
+    cannot be stopped in this process). Errors say where: `error at LINE:COLUMN: ...`.
+    """
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parsed = parseQuery(query)
+    except Exception:
+        # Rejected here: ask the embedded store's parser, for its verdict and its message.
+        # It runs in a child process because pyoxigraph starts evaluating what it parses.
+        return _oxigraph_verdict(query)
+    return getattr(parsed[1], "name", "")
+
+
+_OXIGRAPH_PARSE = """
+import sys, pyoxigraph as ox
+try:
+    result = ox.Store().query(sys.stdin.read())
+except SyntaxError as error:
+    print("syntax\\n" + str(error)); sys.exit()
+print({ox.QuerySolutions: "SelectQuery", ox.QueryBoolean: "AskQuery"}.get(type(result), "ConstructQuery"))
+"""
+
+
+def _oxigraph_verdict(query: str, timeout: float = 10.0) -> str:
+    import subprocess
+    import sys
+
+    try:
+        proc = subprocess.run([sys.executable, "-c", _OXIGRAPH_PARSE], input=query, capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return ""  # it parsed and is being evaluated: a valid query
+    verdict, _, message = proc.stdout.partition("\n")
+    if verdict == "syntax":
+        raise QuerySyntaxError(message.strip())
+    if proc.returncode != 0 or not verdict:
+        raise QuerySyntaxError("the query does not parse")
+    return verdict
+
+
+CBD_DEPTH = 6  # levels of blank nodes a DESCRIBE follows from a described resource
+
+# Comments and strings, blanked out before looking for keywords; IRIs, kept as they are.
+_OPAQUE = re.compile(
+    r'#[^\n]*'
+    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r'|<[^<>"{}|^`\\\x00-\x20]*>'
+)
+_DESCRIBE_TERM = re.compile(
+    r"\s*(\*|[?$]\w+|<[^<>\s]*>|(?:" + _PN_PREFIX + r")?:(?:" + _PN_LOCAL + r")?)"
+)
+
+
+@dataclass(frozen=True)
+class DescribeParts:
+    """A DESCRIBE query as a SELECT of the resources it describes (None: nothing to select)."""
+
+    selection: str | None
+
+
+def describe_parts(query: str) -> DescribeParts | None:
+    """Split a DESCRIBE query; None if the query is not a DESCRIBE.
+
+    `DESCRIBE ?x <iri> WHERE {...}` becomes `SELECT DISTINCT ?x ?_d0 WHERE {...} VALUES ?_d0 {<iri>}`;
+    `DESCRIBE <a> b:c` (no WHERE) becomes `SELECT ?_d0 WHERE { VALUES ?_d0 { <a> b:c } }`.
+    """
+    masked = _OPAQUE.sub(lambda m: m.group(0) if m.group(0).startswith("<") else " " * len(m.group(0)), query)
+    found = re.search(r"\bDESCRIBE\b", masked, re.IGNORECASE)
+    if found is None or re.search(r"\b(SELECT|CONSTRUCT|ASK)\b", masked[: found.start()], re.IGNORECASE):
+        return None
+    position = found.end()
+    terms: list[str] = []
+    while True:
+        term = _DESCRIBE_TERM.match(masked, position)
+        if term is None or not term.group(1):
+            break
+        terms.append(query[term.start(1):term.end(1)])
+        position = term.end()
+    prologue, rest = query[: found.start()], query[position:]
+    variables = [t for t in terms if t[0] in "?$*"]
+    constants = [t for t in terms if t[0] not in "?$*"]
+    if "{" not in masked[position:]:
+        if not constants:
+            return DescribeParts(None)
+        return DescribeParts(f"{prologue}SELECT ?_d0 WHERE {{ VALUES ?_d0 {{ {' '.join(constants)} }} }}")
+    projection = " ".join(variables + (["?_d0"] if constants else []))
+    values = f"\nVALUES ?_d0 {{ {' '.join(constants)} }}" if constants else ""
+    return DescribeParts(f"{prologue}SELECT DISTINCT {projection or '*'} {rest}{values}")
+
+
+def cbd_query(resources: Sequence[str]) -> str:
+    """CONSTRUCT of the concise bounded descriptions of `resources` (IRIs)."""
+    template = " ".join(f"?o{level - 1} ?p{level} ?o{level} ." for level in range(1, CBD_DEPTH + 1))
+    nested = ""
+    for level in range(CBD_DEPTH, 0, -1):
+        nested = f" OPTIONAL {{ ?o{level - 1} ?p{level} ?o{level} FILTER(isBlank(?o{level - 1})){nested} }}"
+    iris = " ".join(f"<{ox.NamedNode(r).value}>" for r in resources)
+    return (f"CONSTRUCT {{ ?r ?p0 ?o0 . {template} }}\n"
+            f"WHERE {{ VALUES ?r {{ {iris} }} ?r ?p0 ?o0 .{nested} }}")
+
+
 class RemoteStore:
     """The `spacecoop.store.Store` of an external SPARQL 1.1 endpoint holding the release.
 
@@ -256,6 +376,7 @@ class RemoteStore:
         self._release_id = release_id
         self._counts = dict(graphs)
         self._graphs = sorted(graphs)
+        self.on_close: list[Any] = []  # called by close(), last first
         self._client = httpx.Client(
             auth=credentials.auth() if credentials else None,
             headers={"User-Agent": USER_AGENT},
@@ -269,7 +390,7 @@ class RemoteStore:
              check: bool = True) -> "RemoteStore":
         """A store over `endpoint` for the release in `dist`; `check` compares what the backend holds."""
         release = Release(dist)
-        release_id = _read_release_id(release)
+        release_id = check_release(dist)
         expected = graph_sizes(release_quads(release))
         store = cls(endpoint, release_id, expected, credentials=credentials)
         if check:
@@ -312,12 +433,16 @@ class RemoteStore:
         return self._release_id
 
     def query_kind(self, query: str) -> str:
+        """The query's form, after the front end's rules and a local parse.
+
+        Updates and SERVICE are refused, and a query that does not parse is reported with
+        the same parser (and messages) as the embedded store, before anything leaves.
+        """
         from spacecoop.query_policy import check_query
 
-        kind = check_query(query)  # refuses updates and SERVICE before anything leaves
-        if kind is None:
-            raise QuerySyntaxError("the query has no SELECT, ASK, CONSTRUCT or DESCRIBE form")
-        return kind
+        kind = check_query(query)
+        parsed = parse_query(query)
+        return kind or _PARSED_FORMS.get(parsed, "graph")
 
     def execute(self, request: QueryRequest, media_type: str, *, timeout: float,
                 max_rows: int | None) -> QueryResult:
@@ -362,6 +487,8 @@ class RemoteStore:
 
     def close(self) -> None:
         self._client.close()
+        while self.on_close:
+            self.on_close.pop()()
 
     # -- talking to the backend -----------------------------------------------
 
@@ -427,9 +554,14 @@ class RemoteStore:
             raise QuerySyntaxError(f"the backend rejected the query: {message}")
         if status in (408, 503, 504) and "timeout" in message.lower():
             raise QueryTimeout(self._timeout_message(timeout))
-        if "estimated execution time" in message.lower() and "exceeds the limit" in message.lower():
+        lowered = message.lower()
+        if "estimated execution time" in lowered and "exceeds the limit" in lowered:
             # Virtuoso refuses up front a query its planner expects to run past its own limit.
-            raise QueryTimeout(f"the backend refused to start the query, expecting it to run too long: {message[:300]}")
+            raise QueryTimeout(f"the backend refused to start the query: it expects it to run past its own "
+                               f"time limit (spacecoop's is the time limit of {timeout:g} s)")
+        if "s1t00" in lowered or "transaction timed out" in lowered:
+            raise QueryTimeout(f"the backend stopped the query at its own time limit (spacecoop's is the "
+                               f"time limit of {timeout:g} s)")
         raise BackendError(f"the backend {self.endpoint} answered HTTP {status}: {message[:500]}")
 
     @staticmethod
@@ -460,8 +592,37 @@ class RemoteStore:
         document = self._json(self._post(QueryRequest(query), SPARQL_JSON, timeout=timeout, dataset=dataset))
         return self._rows(document, None)
 
+    def _describe_as_construct(self, request: QueryRequest, parts: "DescribeParts",
+                               timeout: float) -> QueryRequest | None:
+        """DESCRIBE as the embedded store answers it: the concise bounded description.
+
+        What DESCRIBE returns is left to each store (Virtuoso adds other triples), so the
+        resources are found with a SELECT, then described by one CONSTRUCT: their triples,
+        and those of the blank nodes reached from them (to `CBD_DEPTH` levels).
+        """
+        deadline = time.monotonic() + timeout
+        resources: list[str] = []
+        if parts.selection:
+            selection = QueryRequest(parts.selection, request.default_graph_uris, request.named_graph_uris)
+            found = self._json(self._post(selection, SPARQL_JSON, timeout=timeout))
+            for binding in found.get("results", {}).get("bindings", []):
+                for value in binding.values():
+                    if value.get("type") == "uri" and value["value"] not in resources:
+                        resources.append(value["value"])
+        if not resources:
+            return None
+        if time.monotonic() > deadline:
+            raise QueryTimeout(self._timeout_message(timeout))
+        return QueryRequest(cbd_query(resources), request.default_graph_uris, request.named_graph_uris)
+
     def _triples(self, request: QueryRequest, *, timeout: float, max_rows: int | None) -> list[ox.Triple]:
-        data = self._post(request, N_TRIPLES, timeout=timeout)
+        deadline = time.monotonic() + timeout
+        describe = describe_parts(request.query)
+        if describe is not None:
+            request = self._describe_as_construct(request, describe, timeout)
+            if request is None:
+                return []
+        data = self._post(request, N_TRIPLES, timeout=max(deadline - time.monotonic(), 0.001))
         try:
             parsed = list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
         except SyntaxError as error:

@@ -152,9 +152,11 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture(scope="session")
-def reference(release) -> tools.OxigraphReference:
-    """The release loaded in-process into pyoxigraph (default graph = union of named graphs)."""
-    return tools.OxigraphReference(release.load_plan())
+def reference(release):
+    """spacecoop's embedded store on the release, in-process: the answers to compare with."""
+    store = tools.EmbeddedReference(release.root)
+    yield store
+    store.close()
 
 
 @pytest.fixture(scope="session")

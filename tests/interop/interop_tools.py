@@ -502,6 +502,15 @@ def wait_for_port(port: int, timeout: float, proc: subprocess.Popen | None = Non
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
+def _die_with_parent() -> None:
+    """In a child before exec: get SIGTERM when the process that started it ends (Linux)."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def stop_process(proc: subprocess.Popen, timeout: float = 20) -> None:
     """Stop a process this module started (its own process group), by its id."""
     if proc.poll() is not None:
@@ -588,8 +597,10 @@ SQL_TXN_TIMEOUT    = 0
 
 [SPARQL]
 ResultSetMaxRows           = 100000
-MaxQueryCostEstimationTime = 400
-MaxQueryExecutionTime      = 120
+; No refusal up front by the planner's cost estimate: a query runs until spacecoop
+; abandons it at its time limit, and Virtuoso stops it at its own limit below.
+MaxQueryCostEstimationTime = 0
+MaxQueryExecutionTime      = 15
 DeferInferenceRulesInit    = 0
 """
 
@@ -627,7 +638,8 @@ class Virtuoso:
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
                 [VIRTUOSO_BIN, "+foreground", "+configfile", str(ini)],
-                cwd=self.db, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                cwd=self.db, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                preexec_fn=_die_with_parent)
         try:
             wait_for_port(self.sql_port, timeout, self.proc)
             wait_for_port(self.http_port, timeout, self.proc)
@@ -842,3 +854,53 @@ def comunica_answer(endpoint: str, query: str) -> Answer:
     if graph:
         return answer_from_graph(proc.stdout.encode(), "N_TRIPLES")
     return answer_from_sparql_json(proc.stdout, order_variables(query))
+
+
+def virtuoso_backend(dist: Path):
+    """A private Virtuoso holding the release in `dist`, bulk-loaded: (endpoint, stop).
+
+    Named by `SPACECOOP_BACKEND_LAUNCHER=interop_tools:virtuoso_backend` so that every
+    `spacecoop serve` a test suite starts serves from its own Virtuoso.
+    """
+    from spacecoop.layout import Release
+    from spacecoop.remote_store import release_layout
+
+    workdir = Path(tempfile.mkdtemp(prefix="spacecoop-virtuoso-"))
+    server = Virtuoso(workdir)
+    server.start()
+
+    def stop() -> None:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    try:
+        server.bulk_load(release_layout(Release(Path(dist))))
+    except BaseException:
+        stop()
+        raise
+    return server.endpoint, stop
+
+
+class EmbeddedReference:
+    """spacecoop's own store (the embedded backend of `spacecoop serve`), in-process.
+
+    Its answers are the reference every other store and client is compared with.
+    """
+
+    def __init__(self, dist: Path, workers: int = 1) -> None:
+        from spacecoop.oxigraph_store import OxigraphStore
+
+        self.store = OxigraphStore.open(dist, workers=workers)
+
+    def answer(self, query: str, timeout: float = 60) -> Answer:
+        from spacecoop.store import QueryRequest
+
+        if query_kind(query) == "graph":
+            result = self.store.execute(QueryRequest(query), "application/n-triples", timeout=timeout, max_rows=None)
+            return answer_from_graph(result.body, "N_TRIPLES")
+        result = self.store.execute(QueryRequest(query), "application/sparql-results+json", timeout=timeout,
+                                    max_rows=None)
+        return answer_from_sparql_json(result.body, order_variables(query))
+
+    def close(self) -> None:
+        self.store.close()
