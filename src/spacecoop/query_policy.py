@@ -97,6 +97,11 @@ def _form(text: str) -> str | None:
     return None
 
 
+def form(text: str) -> str | None:
+    """The query form ('select', 'ask', 'construct', 'describe'), or another first keyword."""
+    return _form(text)
+
+
 def refuse_update(keyword: str | None) -> QueryRefused:
     if keyword == "load":
         return QueryRefused(

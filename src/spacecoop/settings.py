@@ -47,6 +47,11 @@ class Settings:
     cache_max_age: int = _setting(
         60, "seconds clients and proxies may reuse a query answer without asking again (ETag after that)"
     )
+    base_iri: str = _setting(
+        "https://w3id.org/spacecoop/",
+        "canonical base of the data's IRIs; IRIs under it are served at the same path on this "
+        "server (behind a proxy, X-Forwarded-Proto/Host/Prefix give the public address)",
+    )
     dist: Path | None = _setting(None, "release directory to serve (ROOT is spacecoop's --root)")
     build: str = _setting(
         "auto",

@@ -11,7 +11,8 @@ the dataset. The steps, each with its own error:
 3. negotiate the format for that form (406 naming what is offered);
 4. answer 304 if the client holds this answer already (ETag from the release,
    the query, the dataset and the format);
-5. evaluate in the store, outside the event loop (400 syntax error with the
+5. evaluate in the store, outside the event loop (DESCRIBE: the shared resource
+   description, see describe.py; 400 syntax error with the
    parser's position, 503 time or memory limit, 422 too many rows).
 """
 
@@ -31,7 +32,8 @@ from starlette.responses import Response
 
 from spacecoop import negotiation as neg
 from spacecoop import query_policy
-from spacecoop.server import errors
+from spacecoop.linkeddata.representations import serialize_graph
+from spacecoop.server import describe, errors
 from spacecoop.server.access_log import query_hash
 from spacecoop.settings import Settings
 from spacecoop.store import (
@@ -255,6 +257,15 @@ async def sparql(request: Request) -> Response:
         if matches(request.headers.get("if-none-match"), headers["ETag"]):
             return Response(status_code=304, headers=headers)
 
+    if kind == query_policy.GRAPH and query_policy.form(operation.query) == "describe" and not (
+        operation.default_graphs or operation.named_graphs
+    ):
+        # DESCRIBE gives the description the resource pages use (see server/describe.py).
+        with store_errors():
+            graph = await run_in_threadpool(
+                describe.describe, store, operation.query, time_limit=settings.time_limit, max_rows=settings.max_rows
+            )
+        return Response(serialize_graph(graph, media_type), headers=headers, media_type=media_type)
     result = await _evaluate(request, store, settings, operation, media_type)
     if result.rows is not None:
         headers["Spacecoop-Result-Rows"] = str(result.rows)
