@@ -1,11 +1,11 @@
 """`spacecoop load --into URL`, and `spacecoop serve --backend URL`.
 
-`load` puts the release into an external SPARQL 1.1 store through SPARQL 1.1
-Update (the endpoint must accept updates from this client: see
+`load --into URL` puts the release into an external SPARQL 1.1 store through
+SPARQL 1.1 Update (the endpoint must accept updates from this client: see
 docs/import.md for Virtuoso, Fuseki, GraphDB, Oxigraph and QLever), one named
 graph at a time: each graph is dropped and filled again, so loading twice
-gives the same store. Large stores have faster bulk loaders of their own
-(docs/import.md); this command is the portable way.
+gives the same store. `load --files DIR` writes the same graphs as N-Quads
+for a store's own bulk loader, the fast way for large stores.
 
 `serve --backend URL` serves the same front end (SPARQL endpoint with its
 rules, Linked Data pages, dumps) from that store instead of the embedded one.
@@ -33,9 +33,16 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="load the release into an external SPARQL store (SPARQL 1.1 Update)",
         description=__doc__.split("\n\n")[1],
     )
-    load.add_argument("--into", required=True, metavar="URL",
-                      help="the store's SPARQL 1.1 Update endpoint (for Virtuoso: http://HOST:8890/sparql-auth "
-                           "with --auth digest, or /sparql once SPARQL_UPDATE is granted)")
+    target = load.add_mutually_exclusive_group(required=True)
+    target.add_argument("--into", metavar="URL",
+                        help="the store's SPARQL 1.1 Update endpoint (for Virtuoso: http://HOST:8890/sparql-auth "
+                             "with --auth digest, or /sparql once SPARQL_UPDATE is granted)")
+    target.add_argument("--files", metavar="DIR", type=Path,
+                        help="write N-Quads for a store's own bulk loader instead: DIR/spacecoop-release.nq "
+                             "(every graph) and DIR/spacecoop-union.nq (the union graph, for quad stores)")
+    load.add_argument("--no-union-graph", action="store_true",
+                      help=f"do not load the union graph (needed by stores whose default graph is a bag of quads, "
+                           f"such as Virtuoso)")
     load.add_argument("--dist", type=Path, help="the release folder (default: ROOT/dist, built if stale)")
     load.add_argument("--build", choices=("auto", "never"), default="auto",
                       help="'auto' builds the release first when it is missing or stale (default)")
@@ -114,17 +121,37 @@ def _term(term: Any) -> str:
     return str(term)  # N-Triples syntax, which SPARQL reads as it is
 
 
+def write_bulk_files(dist: Path, folder: Path, *, union: bool = True) -> list[Path]:
+    """N-Quads of the release for a store's bulk loader: every graph, and the union graph."""
+    import pyoxigraph as ox
+
+    from spacecoop.layout import Release
+    from spacecoop.remote_store import release_quads, union_quads
+
+    folder.mkdir(parents=True, exist_ok=True)
+    quads = release_quads(Release(dist))
+    written = [folder / "spacecoop-release.nq"]
+    ox.serialize(quads, output=str(written[0]), format=ox.RdfFormat.N_QUADS)
+    if union:
+        written.append(folder / "spacecoop-union.nq")
+        ox.serialize(union_quads(quads), output=str(written[1]), format=ox.RdfFormat.N_QUADS)
+    return written
+
+
 def load_release(dist: Path, endpoint: str, *, credentials=None, batch: int = BATCH_TRIPLES,
-                 timeout: float = 300.0, out=sys.stderr) -> dict[str, int]:
+                 timeout: float = 300.0, union: bool = True, out=sys.stderr) -> dict[str, int]:
     """Replace each of the release's graphs in the store at `endpoint`; returns triples per graph."""
     import httpx
     import pyoxigraph as ox
 
     from spacecoop.layout import Release
-    from spacecoop.remote_store import BackendError, release_quads
+    from spacecoop.remote_store import BackendError, release_quads, union_quads
 
+    quads = release_quads(Release(dist))
+    if union:
+        quads += union_quads(quads)
     by_graph: dict[str, list[Any]] = {}
-    for quad in release_quads(Release(dist)):
+    for quad in quads:
         if isinstance(quad.graph_name, ox.NamedNode):
             by_graph.setdefault(quad.graph_name.value, []).append(ox.Triple(quad.subject, quad.predicate, quad.object))
     counts: dict[str, int] = {}
@@ -170,9 +197,14 @@ def cmd_load(args: argparse.Namespace) -> int:
 
         if is_stale(repo, dist):
             print(run_build(repo, dist).summary(), file=sys.stderr)
+    if args.files:
+        for path in write_bulk_files(dist, args.files.resolve(), union=not args.no_union_graph):
+            print(path)
+        return 0
     credentials = _credentials(args.user, args.password_env, args.auth)
     try:
-        counts = load_release(dist, args.into, credentials=credentials, batch=args.batch, timeout=args.timeout)
+        counts = load_release(dist, args.into, credentials=credentials, batch=args.batch, timeout=args.timeout,
+                              union=not args.no_union_graph)
         # What a front end would check before serving from this store.
         RemoteStore.open(dist, args.query_endpoint or args.into, credentials=credentials).close()
     except StoreError as error:

@@ -177,6 +177,19 @@ def release_quads(release: Release) -> list[ox.Quad]:
     return quads
 
 
+# The merge of every graph of the release, each triple once. A quad store such as Virtuoso
+# evaluates a default graph made of several graphs as a bag (a triple stated by two documents
+# matches twice); with this one graph as the default graph it answers as the embedded store.
+UNION_GRAPH = f"{GRAPH}union"
+
+
+def union_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """The union graph of `quads`: each distinct triple once, in UNION_GRAPH."""
+    graph = ox.NamedNode(UNION_GRAPH)
+    triples = dict.fromkeys((q.subject, q.predicate, q.object) for q in quads)
+    return [ox.Quad(s, p, o, graph) for s, p, o in triples]
+
+
 def graph_sizes(quads: Iterable[ox.Quad]) -> dict[str, int]:
     """Distinct triples per named graph."""
     seen = {q for q in quads if isinstance(q.graph_name, ox.NamedNode)}
@@ -369,13 +382,16 @@ class RemoteStore:
     """
 
     def __init__(self, endpoint: str, release_id: str, graphs: dict[str, int], *,
-                 credentials: Credentials | None = None) -> None:
+                 credentials: Credentials | None = None, union_graph: bool = False) -> None:
         import httpx
 
         self.endpoint = endpoint
         self._release_id = release_id
         self._counts = dict(graphs)
         self._graphs = sorted(graphs)
+        # The default graph sent with a query that names no dataset: the union graph when the
+        # backend holds it (exactly), else every graph of the release.
+        self.default_graphs = [UNION_GRAPH] if union_graph else list(self._graphs)
         self.on_close: list[Any] = []  # called by close(), last first
         self._client = httpx.Client(
             auth=credentials.auth() if credentials else None,
@@ -391,14 +407,24 @@ class RemoteStore:
         """A store over `endpoint` for the release in `dist`; `check` compares what the backend holds."""
         release = Release(dist)
         release_id = check_release(dist)
-        expected = graph_sizes(release_quads(release))
+        quads = release_quads(release)
+        expected = graph_sizes(quads)
         store = cls(endpoint, release_id, expected, credentials=credentials)
         if check:
             try:
-                store.verify(expected)
+                found = store.verify(expected)
             except BaseException:
                 store.close()
                 raise
+            union_size = len(union_quads(quads))
+            if found.get(UNION_GRAPH) == union_size:
+                store.default_graphs = [UNION_GRAPH]
+            else:
+                log.warning(
+                    "the backend has no union graph <%s> of this release (%s triples): the default graph "
+                    "is sent as the list of the release's graphs, which a quad store such as Virtuoso "
+                    "evaluates as a bag (rows repeat for statements made in several graphs); "
+                    "`spacecoop load` writes it", UNION_GRAPH, union_size)
         return store
 
     def remote_counts(self, timeout: float = CHECK_TIMEOUT) -> dict[str, int]:
@@ -410,11 +436,12 @@ class RemoteStore:
         rows = self._select_terms(query, timeout=timeout, dataset=False)[1]
         return {row[0].value: int(row[1].value) for row in rows if row[0] is not None}
 
-    def verify(self, expected: dict[str, int]) -> None:
+    def verify(self, expected: dict[str, int]) -> dict[str, int]:
+        """Check the backend holds the release's graphs; returns what it holds (graph -> triples)."""
         found = self.remote_counts()
         missing = sorted(set(expected) - set(found))
         different = sorted(g for g in expected if g in found and found[g] != expected[g])
-        extra = sorted(set(found) - set(expected))
+        extra = sorted(set(found) - set(expected) - {UNION_GRAPH})
         if missing or different:
             details = [f"missing graph <{g}>" for g in missing[:5]]
             details += [f"<{g}> holds {found[g]} triples, the release {expected[g]}" for g in different[:5]]
@@ -425,6 +452,7 @@ class RemoteStore:
         if extra:
             log.warning("the backend holds graphs that are not in release %s: %s (they are not queried)",
                         self._release_id, ", ".join(extra[:5]))
+        return found
 
     # -- the Store protocol ---------------------------------------------------
 
@@ -506,7 +534,7 @@ class RemoteStore:
             form += [("default-graph-uri", g) for g in request.default_graph_uris]
             form += [("named-graph-uri", g) for g in request.named_graph_uris]
         elif dataset and not names_dataset(request.query):
-            form += [("default-graph-uri", g) for g in self._graphs]
+            form += [("default-graph-uri", g) for g in self.default_graphs]
             form += [("named-graph-uri", g) for g in self._graphs]
         return form
 
@@ -638,8 +666,10 @@ __all__ = [
     "BackendMismatch",
     "Credentials",
     "RemoteStore",
+    "UNION_GRAPH",
     "expand_escaped_prefixed_names",
     "graph_sizes",
     "release_layout",
     "release_quads",
+    "union_quads",
 ]

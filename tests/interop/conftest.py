@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -163,11 +164,16 @@ def reference(release):
 def virtuoso(release, tmp_path_factory):
     """A private Virtuoso loaded with the release by its bulk loader (one graph per document)."""
     tools.need(tools.have_virtuoso(), "Virtuoso (Debian virtuoso-opensource)")
-    server = tools.Virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    workdir = tmp_path_factory.mktemp("virtuoso")
+    # The documented way: `spacecoop load --files` writes N-Quads for the bulk loader.
+    files = workdir / "files"
+    subprocess.run([sys.executable, "-m", "spacecoop.cli", "load", "--files", str(files), "--dist",
+                    str(release.root), "--build", "never"], check=True, capture_output=True, timeout=300)
+    server = tools.Virtuoso(workdir)
     started = time.monotonic()
     server.start()
     try:
-        server.bulk_load(release.load_plan())
+        server.bulk_load([(f, None) for f in sorted(files.glob("*.nq"))])
         server.load_seconds = time.monotonic() - started
         yield server
     finally:
@@ -188,3 +194,32 @@ def tdb2_answers(tdb2, tmp_path_factory) -> dict:
     """Every query's answer from TDB2, computed in one JVM."""
     tools.need(tools.have_java_compiler(), "a Java compiler (Debian default-jdk-headless)")
     return tdb2.answers({p.stem: p.read_text() for p in query_files()}, tmp_path_factory.mktemp("tdbq"))
+
+
+# Time limit of the servers the client tests start: long enough for every real query here,
+# short enough for the time-limit tests to be quick.
+SERVE_TIME_LIMIT = 3.0
+
+
+@pytest.fixture(scope="session")
+def embedded_server(release, tmp_path_factory):
+    """`spacecoop serve` with the embedded store."""
+    served = tools.start_spacecoop(release.root, tmp_path_factory.mktemp("serve") / "embedded.log",
+                                   "--workers", "2", "--time-limit", str(SERVE_TIME_LIMIT))
+    yield served
+    served.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(release, virtuoso, tmp_path_factory):
+    """`spacecoop serve --backend` over the bulk-loaded Virtuoso."""
+    served = tools.start_spacecoop(release.root, tmp_path_factory.mktemp("serve") / "virtuoso.log",
+                                   "--backend", virtuoso.endpoint, "--time-limit", str(SERVE_TIME_LIMIT))
+    yield served
+    served.stop()
+
+
+@pytest.fixture(scope="session", params=["embedded", "virtuoso"])
+def served(request):
+    """Each backend in turn behind the same front end."""
+    return request.getfixturevalue(f"{request.param}_server")

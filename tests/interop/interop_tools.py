@@ -732,16 +732,18 @@ class Virtuoso:
     def answer(self, query: str, graphs: Sequence[str]) -> Answer:
         """One query over the release's graphs only (Virtuoso's own system graphs left out).
 
-        The protocol's dataset names every release graph as part of the default graph
-        (their union, as on spacecoop's endpoint) and as a named graph.
+        The protocol's dataset names the union graph as the default graph (Virtuoso reads a
+        default graph made of several graphs as a bag of quads) and every release graph as
+        a named graph.
         """
-        from spacecoop.remote_store import expand_escaped_prefixed_names
+        from spacecoop.remote_store import UNION_GRAPH, expand_escaped_prefixed_names
 
         sent = expand_escaped_prefixed_names(query)  # Virtuoso 7.2 lacks `\/` escapes in prefixed names
+        default = [UNION_GRAPH]
         if query_kind(query) == "graph":
-            r = self.raw_query(sent, accept="application/n-triples", default_graphs=graphs, named_graphs=graphs)
+            r = self.raw_query(sent, accept="application/n-triples", default_graphs=default, named_graphs=graphs)
             return answer_from_graph(r.content, "N_TRIPLES")
-        r = self.raw_query(sent, default_graphs=graphs, named_graphs=graphs)
+        r = self.raw_query(sent, default_graphs=default, named_graphs=graphs)
         return answer_from_sparql_json(r.content, order_variables(query))
 
     def select(self, query: str, **kw) -> list[dict]:
@@ -862,8 +864,7 @@ def virtuoso_backend(dist: Path):
     Named by `SPACECOOP_BACKEND_LAUNCHER=interop_tools:virtuoso_backend` so that every
     `spacecoop serve` a test suite starts serves from its own Virtuoso.
     """
-    from spacecoop.layout import Release
-    from spacecoop.remote_store import release_layout
+    from spacecoop.remote_commands import write_bulk_files
 
     workdir = Path(tempfile.mkdtemp(prefix="spacecoop-virtuoso-"))
     server = Virtuoso(workdir)
@@ -874,7 +875,8 @@ def virtuoso_backend(dist: Path):
         shutil.rmtree(workdir, ignore_errors=True)
 
     try:
-        server.bulk_load(release_layout(Release(Path(dist))))
+        files = write_bulk_files(Path(dist), workdir / "files")
+        server.bulk_load([(f, None) for f in files])
     except BaseException:
         stop()
         raise
@@ -904,3 +906,47 @@ class EmbeddedReference:
 
     def close(self) -> None:
         self.store.close()
+
+
+# --------------------------------------------------------------------------
+# `spacecoop serve`, embedded or over a remote store
+# --------------------------------------------------------------------------
+
+@dataclass
+class Served:
+    """A running `spacecoop serve` process."""
+
+    url: str
+    proc: subprocess.Popen
+    log: Path
+
+    @property
+    def endpoint(self) -> str:
+        return self.url + "/sparql"
+
+    def stop(self) -> None:
+        stop_process(self.proc)
+
+
+def start_spacecoop(dist: Path, log: Path, *args: str, env: dict | None = None, timeout: float = 120) -> Served:
+    """`spacecoop serve` on `dist` on a free port, once /health answers 200."""
+    import httpx
+
+    port = free_port()
+    command = [sys.executable, "-m", "spacecoop.cli", "serve", "--dist", str(dist), "--build", "never",
+               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *args]
+    with open(log, "wb") as handle:
+        proc = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, cwd=str(dist.parent),
+                                env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+                                start_new_session=True)
+    served = Served(f"http://127.0.0.1:{port}", proc, log)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"spacecoop serve exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(served.url + "/health", timeout=2).status_code == 200:
+                return served
+        time.sleep(0.2)
+    served.stop()
+    raise TimeoutError(f"spacecoop serve did not answer within {timeout} s:\n{log.read_text(errors='replace')[-3000:]}")

@@ -24,8 +24,13 @@ def graph_sizes(release):
     return tools.graph_sizes(release.load_plan())
 
 
-def test_virtuoso_holds_one_graph_per_document(virtuoso, graph_sizes):
-    assert virtuoso.graph_counts() == graph_sizes
+def test_virtuoso_holds_one_graph_per_document(virtuoso, release, graph_sizes):
+    from spacecoop.remote_store import UNION_GRAPH, union_quads
+
+    counts = virtuoso.graph_counts()
+    union = counts.pop(UNION_GRAPH)
+    assert counts == graph_sizes
+    assert union == len(union_quads(tools.load_plan_quads(release.load_plan())))
 
 
 def test_tdb2_holds_every_graph(tdb2, graph_sizes):
