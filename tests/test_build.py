@@ -228,12 +228,19 @@ def test_inconsistent_data_stops_the_build(repo_copy: Repository) -> None:
 def test_interrupted_build_leaves_dist_intact(repo_copy: Repository, monkeypatch: pytest.MonkeyPatch) -> None:
     run_build(repo_copy)
     before = tree(repo_copy.dist)
-    from spacecoop import release
+    from spacecoop import vocabulary_docs
 
-    def interrupted(*args: object, **kwargs: object) -> bytes:
-        raise KeyboardInterrupt
+    class Interrupted:
+        def __init__(self, *args: object) -> None:
+            pass
 
-    monkeypatch.setattr(release, "ontology_html", interrupted)
+        def result(self) -> str:
+            raise KeyboardInterrupt
+
+        def cancel(self) -> None:
+            pass
+
+    monkeypatch.setattr(vocabulary_docs, "DocsJob", Interrupted)
     (repo_copy.ontology_dir / "spacecoop.ttl").write_text(
         (repo_copy.ontology_dir / "spacecoop.ttl").read_text() + "\n# a change\n"
     )

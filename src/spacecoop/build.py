@@ -136,10 +136,20 @@ def run_build(repo: Repository, dist: Path | None = None) -> BuildReport:
     """`spacecoop build`: stages 1-6. On any failure `dist/` is left exactly as it was."""
     from .release import write_release  # the writer is only needed once checks pass
 
+    from .loading import parse_folder
+    from .vocabulary_docs import DocsJob
+
     report = BuildReport()
     target = dist or repo.dist
-    checked = check(repo, report)
+    # pyLODE documents the vocabulary in a child process while the checks run.
+    docs = DocsJob(parse_folder(repo.ontology_dir))
+    try:
+        checked = check(repo, report)
+    except BaseException:
+        docs.cancel()
+        raise
     if not checked.validation.conforms:
+        docs.cancel()
         # The report goes to dist/validation.ttl, which is a build log and not
         # part of the release: the manifest and the dumps stay exactly as they were.
         target.mkdir(parents=True, exist_ok=True)
@@ -150,7 +160,7 @@ def run_build(repo: Repository, dist: Path | None = None) -> BuildReport:
             len(checked.validation.violations),
         )
     with _Stage(report, "write"):
-        report.release = write_release(repo, target, checked, inputs_digest(repo), report)
+        report.release = write_release(repo, target, checked, inputs_digest(repo), report, docs)
     return report
 
 

@@ -24,10 +24,9 @@ from rdflib.namespace import RDF
 from .describe_release import FileEntry, dcat_description, file_entry, manifest_json, void_description
 from .examples import examples_graph, read_questions
 from .layout import Release, Repository
-from .loading import LoadedRepository
 from .namespaces import INFERRED_GRAPH, SCO
 from .serialization import MEDIA_TYPES, canonical_quads, count_statements, serialize
-from .vocabulary_docs import ontology_html
+from .vocabulary_docs import DocsJob as start_docs
 
 if TYPE_CHECKING:
     from .build import BuildReport, Checked
@@ -68,8 +67,22 @@ def _entry(root: Path, path: Path) -> FileEntry:
     return file_entry(root, path, media, triples)
 
 
-def write_files(repo: Repository, out: Path, checked: "Checked", inputs: str) -> str:
-    """Write every release file into `out`; returns the release id."""
+def write_files(repo: Repository, out: Path, checked: "Checked", inputs: str, docs: start_docs | None = None) -> str:
+    """Write every release file into `out`; returns the release id.
+
+    `docs` is the vocabulary documentation already being made (the build starts
+    it before reasoning, so that it costs no time); otherwise it starts here.
+    """
+    if docs is None:
+        docs = start_docs(checked.loaded.ontology)
+    try:
+        return _write_files(repo, out, checked, inputs, docs)
+    except BaseException:
+        docs.cancel()
+        raise
+
+
+def _write_files(repo: Repository, out: Path, checked: "Checked", inputs: str, docs: start_docs) -> str:
     release = Release(out)
     loaded = checked.loaded
 
@@ -83,15 +96,15 @@ def write_files(repo: Repository, out: Path, checked: "Checked", inputs: str) ->
     data_quads = canonical_quads(dict(graphs))
     for ext in ("trig", "nq", "jsonld"):
         _write(out / f"data.{ext}", serialize(data_quads, ext))
-    asserted = canonical_quads({None: loaded.asserted()})
-    _write(release.asserted_ttl, serialize(asserted, "ttl"))
+    asserted_graph = loaded.asserted()
+    _write(release.asserted_ttl, serialize(canonical_quads({None: asserted_graph}), "ttl"))
 
     questions = read_questions(repo.competency_dir)
     _write(release.examples_ttl, serialize(canonical_quads({None: examples_graph(questions)}), "ttl"))
 
     for source in sorted(repo.sources_dir.glob("*.txt")):
         _write(out / "sources" / source.name, source.read_bytes())
-    _write(release.docs_html, ontology_html(loaded.ontology).encode("utf-8"))
+    _write(release.docs_html, docs.result().encode("utf-8"))
     _write(release.validation_ttl, serialize(canonical_quads({None: checked.validation.report}), "ttl"))
 
     for name in COMPRESSED:
@@ -105,7 +118,7 @@ def write_files(repo: Repository, out: Path, checked: "Checked", inputs: str) ->
         ]
 
     dumps = [e for e in entries(NOT_IN_MANIFEST) if e.path.startswith(("data.", "asserted."))]
-    examples = _example_resources(loaded)
+    examples = _example_resources(asserted_graph)
     void = void_description(graphs, dumps, examples)
     _write(release.void_ttl, serialize(canonical_quads({None: void}), "ttl"))
     dcat = dcat_description(entries(NOT_IN_MANIFEST | {"dcat.ttl"}))
@@ -118,9 +131,8 @@ def write_files(repo: Repository, out: Path, checked: "Checked", inputs: str) ->
     return str(json.loads(manifest)["release"])
 
 
-def _example_resources(loaded: "LoadedRepository") -> list[URIRef]:
+def _example_resources(graph: Graph) -> list[URIRef]:
     """One resource of each core class, for void:exampleResource."""
-    graph = loaded.asserted()
     picks: list[URIRef] = []
     for cls in (SCO.Agreement, SCO.PayloadProject, SCO.CrewedMission, SCO.Agency):
         members = sorted(s for s in graph.subjects(RDF.type, cls) if isinstance(s, URIRef))
@@ -154,12 +166,14 @@ def _reuse_store(old: Path, new: Path, release_id: str) -> None:
         shutil.move(str(store), str(Release(new).store_dir))
 
 
-def write_release(repo: Repository, dist: Path, checked: "Checked", inputs: str, report: "BuildReport") -> str:
+def write_release(
+    repo: Repository, dist: Path, checked: "Checked", inputs: str, report: "BuildReport", docs: start_docs | None = None
+) -> str:
     """Write the release beside `dist` and swap it in; `dist` is untouched on failure."""
     dist.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{dist.name}-new-", dir=dist.parent))
     try:
-        release_id = write_files(repo, staging, checked, inputs)
+        release_id = write_files(repo, staging, checked, inputs, docs)
         if dist.exists():
             _reuse_store(dist, staging, release_id)
             if not _exchange(staging, dist):

@@ -50,16 +50,43 @@ def _docs_graph(ontology: Graph) -> Graph:
     return graph
 
 
+class DocsJob:
+    """pyLODE running in its child process; `result()` waits for the page.
+
+    The build starts it first and writes the dumps meanwhile: on two cores the
+    documentation then costs almost nothing of the build's time.
+    """
+
+    def __init__(self, ontology: Graph) -> None:
+        triples = serialize(canonical_quads({None: _docs_graph(ontology)}), "nt")
+        env = dict(os.environ, PYTHONHASHSEED="0")
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _RENDER],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        )
+        self._input = triples
+
+    def cancel(self) -> None:
+        """Stop the child if the build ends before it needs the page."""
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.communicate()
+
+    def result(self) -> str:
+        try:
+            out, err = self._process.communicate(self._input, timeout=120)
+        except BaseException:
+            self._process.kill()
+            self._process.wait()
+            raise
+        if self._process.returncode != 0:
+            raise BuildError("pyLODE failed to document the vocabulary:\n" + err.decode(errors="replace")[-2000:])
+        return _add_term_anchors(_sort_class_unions(out.decode("utf-8")))
+
+
 def ontology_html(ontology: Graph) -> str:
     """The pyLODE page for the vocabulary, with an `id` anchor per local name."""
-    sorted_triples = serialize(canonical_quads({None: _docs_graph(ontology)}), "nt")
-    env = dict(os.environ, PYTHONHASHSEED="0")
-    result = subprocess.run(
-        [sys.executable, "-c", _RENDER], input=sorted_triples, capture_output=True, env=env, timeout=120
-    )
-    if result.returncode != 0:
-        raise BuildError("pyLODE failed to document the vocabulary:\n" + result.stderr.decode(errors="replace")[-2000:])
-    return _add_term_anchors(_sort_class_unions(result.stdout.decode("utf-8")))
+    return DocsJob(ontology).result()
 
 
 _SET_CLASS = re.compile(r"<td>(?P<body>(?:(?!</td>).)*?<span class=\"cardinality\">(?:or|and)</span>.*?)</td>", re.DOTALL)
