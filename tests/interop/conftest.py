@@ -196,9 +196,7 @@ def tdb2_answers(tdb2, tmp_path_factory) -> dict:
     return tdb2.answers({p.stem: p.read_text() for p in query_files()}, tmp_path_factory.mktemp("tdbq"))
 
 
-# Time limit of the servers the client tests start: long enough for every real query here,
-# short enough for the time-limit tests to be quick.
-SERVE_TIME_LIMIT = 3.0
+SERVE_TIME_LIMIT = tools.SERVE_TIME_LIMIT
 
 
 @pytest.fixture(scope="session")

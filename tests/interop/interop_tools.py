@@ -40,6 +40,9 @@ COMUNICA_QUERY_BIN = INTEROP_DIR / "node_modules" / ".bin" / "comunica-sparql"
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "interop"
 REQUIRED = os.environ.get("SPACECOOP_REQUIRE_INTEROP") == "1"
+# Time limit of the servers the client tests start: long enough for every real query here,
+# short enough for the time-limit tests to be quick.
+SERVE_TIME_LIMIT = 3.0
 
 
 def real_release_expected() -> bool:
