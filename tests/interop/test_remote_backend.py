@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 import interop_tools as tools
-from known_differences import VIRTUOSO_7_2
+from known_differences import EMBEDDED_UNION_IS_A_BAG, VIRTUOSO_7_2
 
 pytestmark = pytest.mark.interop
 
@@ -159,6 +159,8 @@ def test_competency_questions_through_the_remote_store(release, virtuoso, refere
     got = (tools.answer_from_graph(body, "N_TRIPLES") if graph
            else tools.answer_from_sparql_json(body, tools.order_variables(query.text)))
     expected = reference.answer(query.text)
+    if query.name in EMBEDDED_UNION_IS_A_BAG:
+        expected = tools.OxigraphReference(release.load_plan()).answer(query.text)
     if query.name in VIRTUOSO_7_2:
         assert expected.rows and not got.rows, f"{query.name} is listed as a Virtuoso bug: {got!r}"
         return
