@@ -117,8 +117,8 @@ def read_annotations(graph: Graph) -> list[Annotation]:
                     prefix = _text(graph.value(selector, OA.prefix))
                     suffix = _text(graph.value(selector, OA.suffix))
                 elif (selector, RDF.type, OA.TextPositionSelector) in graph:
-                    start = _int(graph.value(selector, OA.start))
-                    end = _int(graph.value(selector, OA.end))
+                    start = literal_int(graph.value(selector, OA.start))
+                    end = literal_int(graph.value(selector, OA.end))
         found.append(Annotation(str(ann), bodies, source, exact, prefix, suffix, start, end))
     return found
 
@@ -127,7 +127,8 @@ def _text(value: object) -> str | None:
     return str(value) if isinstance(value, Literal) else None
 
 
-def _int(value: object) -> int | None:
+def literal_int(value: object) -> int | None:
+    """The integer a literal stands for, or None (a malformed offset is reported, not raised)."""
     if isinstance(value, Literal):
         try:
             return int(value)

@@ -25,6 +25,7 @@ from urllib.parse import quote
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node as RdfNode
 
+from ..evidence import literal_int
 from ..namespaces import ID, INFERRED_GRAPH, OA, PREFIXES, SCO
 from . import labels as labelling
 from .baseiri import IriMap
@@ -271,8 +272,8 @@ class ViewBuilder:
                     exact = exact or _str(graph.value(selector, OA.exact))
                     prefix = prefix or _str(graph.value(selector, OA.prefix))
                     suffix = suffix or _str(graph.value(selector, OA.suffix))
-                    start = start if start is not None else _int(graph.value(selector, OA.start))
-                    end = end if end is not None else _int(graph.value(selector, OA.end))
+                    start = start if start is not None else literal_int(graph.value(selector, OA.start))
+                    end = end if end is not None else literal_int(graph.value(selector, OA.end))
                 source = graph.value(target, OA.hasSource)
                 source_value = self.value(graph, source) if source is not None else None
                 sid = source_id_of(str(source)) if source is not None else None
@@ -402,12 +403,3 @@ CLASS_FACTS: dict[str, list[tuple[str, list[str], list[str]]]] = {
 
 def _str(node: RdfNode | None) -> str | None:
     return str(node) if node is not None else None
-
-
-def _int(node: RdfNode | None) -> int | None:
-    if isinstance(node, Literal):
-        try:
-            return int(node)
-        except (TypeError, ValueError):
-            return None
-    return None

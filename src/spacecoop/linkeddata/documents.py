@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from .. import negotiation as neg
+from ..evidence import literal_int
 from ..namespaces import OA, SCO
 from . import labels as labelling
 from .describe import Value, ViewBuilder, annotation_anchor, describe_query, is_safe_iri
@@ -74,14 +75,6 @@ def _labels_query(iris: list[str]) -> str:
     return f"SELECT ?x ?label WHERE {{ VALUES ?x {{ {values} }} GRAPH ?g {{ ?x ?p ?label }} FILTER(?p IN ({props})) }}"
 
 
-def _int(term: object) -> int | None:
-    if isinstance(term, Literal):
-        try:
-            return int(term)
-        except (TypeError, ValueError):
-            return None
-    return None
-
 
 def source_page(site: Site, request: Request) -> Response:
     source_id = request.path_params["source_id"]
@@ -113,8 +106,8 @@ def source_page(site: Site, request: Request) -> Response:
         quote = quotes.get(ann)
         if quote is None:
             quote = quotes[ann] = SourceQuote(
-                annotation=ann, anchor=annotation_anchor(ann), start=_int(row.get("start")),
-                end=_int(row.get("end")), exact=str(row.get("exact") or ""),
+                annotation=ann, anchor=annotation_anchor(ann), start=literal_int(row.get("start")),
+                end=literal_int(row.get("end")), exact=str(row.get("exact") or ""),
             )
         body = str(row["body"])
         if body not in [b.value for b in quote.bodies]:
@@ -133,8 +126,8 @@ def source_page(site: Site, request: Request) -> Response:
     for number, quote in enumerate(ordered, start=1):
         quote.number = number
     spans = [Span(q.annotation, q.start, q.end) for q in ordered if q.located and q.start is not None and q.end is not None]
-    body_start = _int(graph.value(node, SCO.bodyStart)) or 0
-    body_end = _int(graph.value(node, SCO.bodyEnd)) or len(text)
+    body_start = literal_int(graph.value(node, SCO.bodyStart)) or 0
+    body_end = literal_int(graph.value(node, SCO.bodyEnd)) or len(text)
     view = SourcePage(
         source_id=source_id,
         iri=iri,
