@@ -10,8 +10,11 @@ this module adds what a remote store needs on top:
   in SPARQL-JSON / N-Triples and re-serialised here into the client's format
   (Virtuoso's TSV is not SPARQL TSV);
 * the release's dataset: unless the request names one, the default graph is the
-  merge of the release's named graphs and the named graphs are exactly those,
-  so a store's own system graphs never show;
+  merge of the release's named graphs (the union graph `graph/union` where the
+  store holds it, since a quad store reads several default graphs as a bag) and
+  the named graphs are exactly the release's, so a store's own graphs never show;
+* a local syntax check (nothing is evaluated here) and DESCRIBE answered as the
+  embedded store answers it, since each store describes differently;
 * a query rewrite for stores whose parser lacks SPARQL 1.1 escapes in prefixed
   names (`id:country\\/china` becomes `<https://w3id.org/spacecoop/id/country/china>`);
 * the time limit, enforced here: a query the store has not answered in time is
