@@ -1,6 +1,7 @@
 """`spacecoop serve --backend URL` and `spacecoop load --into URL` against a real Virtuoso.
 
-- `load --into` fills an empty Virtuoso through SPARQL Update; a front end then
+- `load --into` fills an empty Virtuoso through SPARQL Update (its digest-
+  authenticated endpoint, then /sparql with updates granted); a front end then
   accepts it, and before that refuses to serve a store without the release.
 - Queries are checked before they leave: updates, LOAD and SERVICE never reach
   the backend (a listener counts what does).
@@ -37,7 +38,6 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(
 def empty_virtuoso(tmp_path_factory):
     tools.need(tools.have_virtuoso(), "Virtuoso (Debian virtuoso-opensource)")
     server = tools.Virtuoso(tmp_path_factory.mktemp("virtuoso-empty")).start()
-    server.grant_sparql_update()
     yield server
     server.stop()
 
@@ -50,11 +50,13 @@ def test_load_into_fills_a_store_the_front_end_then_serves(release, empty_virtuo
         capture_output=True, text=True, timeout=120)
     assert refused.returncode == 1 and "does not hold release" in refused.stderr, refused.stderr[-2000:]
 
+    # Through Virtuoso's authenticated endpoint (HTTP digest), as its dba.
     started = time.monotonic()
     loaded = subprocess.run(
-        [sys.executable, "-m", "spacecoop.cli", "load", "--into", empty_virtuoso.endpoint,
+        [sys.executable, "-m", "spacecoop.cli", "load", "--into", empty_virtuoso.endpoint + "-auth",
+         "--user", "dba", "--auth", "digest", "--query-endpoint", empty_virtuoso.endpoint,
          "--dist", str(release.root), "--build", "never"],
-        capture_output=True, text=True, timeout=600)
+        capture_output=True, text=True, timeout=600, env={**os.environ, "SPACECOOP_BACKEND_PASSWORD": "dba"})
     assert loaded.returncode == 0, loaded.stderr[-3000:]
     print(f"spacecoop load --into: {time.monotonic() - started:.1f} s")
     # The same graphs, triple for triple, as Virtuoso's own bulk loader put in the other store.
@@ -68,7 +70,8 @@ def test_load_into_fills_a_store_the_front_end_then_serves(release, empty_virtuo
     finally:
         served.stop()
 
-    # Loading again replaces each graph: the store is the same.
+    # Loading again, through /sparql once updates are granted there, replaces each graph.
+    empty_virtuoso.grant_sparql_update()
     again = subprocess.run(
         [sys.executable, "-m", "spacecoop.cli", "load", "--into", empty_virtuoso.endpoint,
          "--dist", str(release.root), "--build", "never"],
