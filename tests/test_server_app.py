@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from spacecoop.server.app import create_app
 from spacecoop.settings import Settings
-from spacecoop.store import QueryRequest, QueryResult, QueryTimeout
+from spacecoop.store import BackendUnavailable, QueryRequest, QueryResult, QueryTimeout
 
 
 class StandInStore:
@@ -79,6 +79,14 @@ def test_the_store_time_limit_is_a_503(settings):
         response = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
     assert response.status_code == 503
     assert "the time limit of 1 s" in response.json()["detail"]
+
+
+def test_a_failing_backend_store_is_a_502(settings):
+    with client_for(settings, StandInStore(BackendUnavailable("the backend http://store/sparql cannot be reached"))) as client:
+        response = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
+    assert response.status_code == 502
+    assert "cannot be reached" in response.json()["detail"]
+    assert response.headers["access-control-allow-origin"] == "*"
 
 
 def test_the_dataset_and_the_limits_reach_the_store(settings):

@@ -67,3 +67,4 @@ def test_base_iri_setting_maps_another_canonical_base(fixture_release, tmp_path)
             assert response.status_code == 404
     finally:
         server.stop()
+

@@ -68,3 +68,20 @@ def test_serve_builds_a_missing_release_then_rebuilds_it_when_an_input_changes(r
     if rebuilt["release"] == manifest["release"]:
         # The same data: the build kept the store and the server reused it without reloading.
         assert (dist / "store" / "spacecoop-store.json").stat().st_mtime_ns == store_marker
+
+
+def _ask(client: httpx.Client, query: str) -> bool:
+    return client.get("/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}).json()["boolean"]
+
+
+def _count(client: httpx.Client, query: str) -> int:
+    rows = client.get("/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}).json()
+    return int(rows["results"]["bindings"][0]["n"]["value"])
+
+
+def test_default_graph_is_the_merge_of_the_graphs_each_triple_once(release_server) -> None:
+    # The documents share statements (China, Tiangong, ...): a bag union would count them twice.
+    client = release_server.client()
+    assert _ask(client, "ASK { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) }")
+    merged = _count(client, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
+    assert _count(client, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == merged

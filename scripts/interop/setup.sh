@@ -21,6 +21,8 @@ command -v rapper >/dev/null || missing+=(raptor2-utils)
 [ -f /usr/share/java/jena-cmds.jar ] || missing+=(libapache-jena-java)
 command -v javac >/dev/null || missing+=(default-jdk-headless)  # runs scripts/interop/*.java
 command -v npm >/dev/null || missing+=(npm)
+command -v chromium >/dev/null || missing+=(chromium)               # tests/test_browser.py
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
     step "apt-get install ${missing[*]}"
     sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -121,10 +121,10 @@ def read_expected(question: CompetencyQuestion) -> list[str]:
 
 
 def answer_with_pyoxigraph(store: object, question: CompetencyQuestion) -> list[str]:
-    """Evaluate a question on a pyoxigraph Store, the default graph being the union of all graphs."""
+    """Evaluate a question on a pyoxigraph Store whose default graph holds the merge of all graphs."""
     import pyoxigraph as ox
 
-    result = store.query(question.query, use_default_graph_as_union=True)  # type: ignore[attr-defined]
+    result = store.query(question.query)  # type: ignore[attr-defined]
     if isinstance(result, ox.QueryBoolean):
         return ["true" if bool(result) else "false"]
     variables = [v.value for v in result.variables]

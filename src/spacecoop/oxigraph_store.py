@@ -8,8 +8,12 @@ a `QueryPool` whose workers open it read-only. Layout of the dataset:
   and `graph/inferred`;
 - `ontology.ttl` in `graph/ontology`, `examples.ttl` in `graph/examples`.
 
-A query's default graph is the union of all graphs (unless the query or the
-protocol names a dataset); `GRAPH ?g` reaches each graph.
+A query's default graph is the RDF merge of all graphs (unless the query or
+the protocol names a dataset); `GRAPH ?g` reaches each graph. The merge is
+stored as the store's real default graph, each triple once: pyoxigraph 0.5's
+`use_default_graph_as_union` evaluates the union as a bag, so a triple stated
+by two documents would match twice and COUNT would disagree with the SPARQL
+specification, Jena and Virtuoso.
 """
 
 from __future__ import annotations
@@ -31,13 +35,13 @@ from rdflib.term import Node
 
 from spacecoop.layout import Release
 from spacecoop.namespaces import EXAMPLES_GRAPH, ONTOLOGY_GRAPH, PREFIXES
-from spacecoop.query_policy import GRAPH, SELECT, check_query, names_dataset
+from spacecoop.query_policy import GRAPH, SELECT, check_query
 from spacecoop.query_pool import QueryPool
 from spacecoop.query_worker import EXECUTE, KIND, SOLUTIONS, TRIPLES, Answer, Job
 from spacecoop.store import QueryRequest, QueryResult, QuerySyntaxError, StoreError
 
 MARKER = "spacecoop-store.json"
-MARKER_FORMAT = 1
+MARKER_FORMAT = 2  # 2: the default graph holds the merge of the named graphs
 KIND_TIMEOUT = 5.0  # seconds to find the form of a query the tokenizer could not place
 
 
@@ -87,6 +91,10 @@ def _locked(directory: Path) -> Iterator[None]:
         os.close(fd)
 
 
+# The default graph: every triple of every named graph, once.
+MERGE_INTO_DEFAULT_GRAPH = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
 def _count_graphs(store: ox.Store) -> dict[str, int]:
     query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
     return {row["g"].value: int(row["n"].value) for row in store.query(query)}
@@ -102,6 +110,7 @@ def _load(release: Release, target: Path) -> dict[str, int]:
     store.bulk_load(path=release.data_nq, format=ox.RdfFormat.N_QUADS)
     for path, graph in graphs:
         store.bulk_load(path=path, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(graph)))
+    store.update(MERGE_INTO_DEFAULT_GRAPH)
     store.flush()
     counts = _count_graphs(store)
     del store
@@ -184,7 +193,6 @@ class OxigraphStore:
             request.query,
             default_graphs=tuple(request.default_graph_uris),
             named_graphs=tuple(request.named_graph_uris),
-            query_has_dataset=names_dataset(request.query),
             **options,  # type: ignore[arg-type]
         )
 

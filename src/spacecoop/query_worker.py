@@ -59,8 +59,6 @@ class Job:
     query: str
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
-    # The query names its own dataset (FROM / FROM NAMED): do not use the union default graph.
-    query_has_dataset: bool = False
     media_type: str | None = None
     max_rows: int | None = None
 
@@ -86,15 +84,14 @@ def _graph(iri: str) -> ox.NamedNode:
 
 
 def _dataset(job: Job) -> dict[str, Any]:
-    """pyoxigraph's dataset arguments: the protocol's graphs, the query's, or the union of all graphs."""
+    """pyoxigraph's dataset arguments: the protocol's graphs, or the query's own (FROM) or the merge."""
     if job.default_graphs or job.named_graphs:
         return {
             "default_graph": [_graph(g) for g in job.default_graphs],
             "named_graphs": [_graph(g) for g in job.named_graphs],
         }
-    if job.query_has_dataset:
-        return {}
-    return {"use_default_graph_as_union": True}
+    # Otherwise the store's default graph, which holds the merge of all graphs (see oxigraph_store).
+    return {}
 
 
 def _kind(result: object) -> str:

@@ -109,6 +109,7 @@ import pyoxigraph as ox  # noqa: E402
 from spacecoop.layout import Release  # noqa: E402
 from spacecoop.namespaces import EXAMPLES_GRAPH, GRAPH, ONTOLOGY_GRAPH, PREFIXES  # noqa: E402
 from spacecoop.store import (  # noqa: E402
+    BackendUnavailable,
     QueryRequest,
     QueryResult,
     QuerySyntaxError,
@@ -127,7 +128,7 @@ CHECK_TIMEOUT = 60.0  # seconds for the start-up check of what the backend holds
 USER_AGENT = "spacecoop-remote-store"
 
 
-class BackendError(StoreError):
+class BackendError(BackendUnavailable):
     """The backend failed or could not be reached (the client should get 502)."""
 
 

@@ -8,12 +8,13 @@ sorted (types first), and pyoxigraph writes every format from that order.
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 import pyoxigraph as ox
 from rdflib import Graph
 
-from .namespaces import PREFIXES
+from .namespaces import ID, PREFIXES
 
 FORMATS: dict[str, ox.RdfFormat] = {
     "ttl": ox.RdfFormat.TURTLE,
@@ -85,8 +86,33 @@ def serialize(quads: Iterable[ox.Quad], extension: str) -> bytes:
                 seen.add(triple)
                 items.append(triple)
         items.sort(key=lambda t: _key(ox.Quad(t.subject, t.predicate, t.object)))
-    prefixes = PREFIXES if extension in ("ttl", "trig", "rdf", "jsonld") else None
+    prefixes = prefixes_for(items) if extension in ("ttl", "trig", "rdf", "jsonld") else None
     return ox.serialize(items, format=fmt, prefixes=prefixes)
+
+
+_TYPE_SEGMENT = re.compile(r"^([a-z][a-z0-9-]*)/[^/]+$")
+
+
+def prefixes_for(items: Iterable[ox.Quad] | Iterable[ox.Triple]) -> dict[str, str]:
+    """The fixed prefixes, plus one per resource type (`agency:` for .../id/agency/).
+
+    With only `id:`, a resource would be written `id:agency\/cnsa`: valid Turtle,
+    but Virtuoso's reader keeps the backslash. A prefix per type gives
+    `agency:cnsa`, which every reader takes, and reads better.
+    """
+    base = str(ID)
+    types: set[str] = set()
+    for item in items:
+        for term in (item.subject, item.predicate, item.object):
+            if isinstance(term, ox.NamedNode) and term.value.startswith(base):
+                match = _TYPE_SEGMENT.match(term.value[len(base) :])
+                if match:
+                    types.add(match.group(1))
+    prefixes = {name: iri for name, iri in PREFIXES.items() if name != "id"}
+    for segment in sorted(types):
+        if segment not in prefixes:
+            prefixes[segment] = f"{base}{segment}/"
+    return prefixes
 
 
 def count_statements(path_or_bytes: bytes, extension: str) -> int:

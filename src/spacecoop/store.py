@@ -36,6 +36,10 @@ class QueryMemoryExceeded(StoreError):
     """The query needed more memory than allowed and was stopped (HTTP 503)."""
 
 
+class BackendUnavailable(StoreError):
+    """An external store failed or cannot be reached (HTTP 502): neither the client's fault nor a bug here."""
+
+
 class RowLimitExceeded(StoreError):
     """The result has more rows than the configured cap (the client is told, never truncated)."""
 

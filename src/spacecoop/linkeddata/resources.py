@@ -17,7 +17,7 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 
 from .. import negotiation as neg
 from ..namespaces import GRAPH, ONTOLOGY_IRI, SCO
-from ..store import QueryTimeout
+from ..store import BackendUnavailable, QueryTimeout
 from .describe import ViewBuilder, describe_query, is_safe_iri, source_id_of
 from .representations import (
     BY_EXTENSION,
@@ -68,6 +68,8 @@ def construct(site: Site, query: str) -> Graph:
         graph = site.store.construct(query, timeout=site.config.query_timeout)
     except QueryTimeout as error:
         raise HTTPException(503, f"the description took too long to compute: {error}") from error
+    except BackendUnavailable as error:
+        raise HTTPException(502, str(error)) from error
     typed = [t for t in graph if isinstance(t[2], Literal) and t[2].datatype == XSD.string]
     for s, p, o in typed:
         graph.remove((s, p, o))
@@ -80,6 +82,8 @@ def select(site: Site, query: str) -> list[dict[str, object]]:
         return site.store.select(query, timeout=site.config.query_timeout)
     except QueryTimeout as error:
         raise HTTPException(503, f"the query for this page took too long: {error}") from error
+    except BackendUnavailable as error:
+        raise HTTPException(502, str(error)) from error
 
 
 # ---------------------------------------------------------------------------

@@ -105,6 +105,11 @@ def memory_limit_reached(detail: str) -> Problem:
     )
 
 
+def backend_failed(detail: str) -> Problem:
+    """The external SPARQL store (serve --backend) failed or cannot be reached: not the client's fault."""
+    return Problem(502, f"{detail}. The query was not answered; try again later.", "Backend store failed")
+
+
 def internal_error() -> Problem:
     return Problem(500, "The server failed to answer; the error has been logged.")
 

@@ -43,6 +43,7 @@ from spacecoop.store import (
     QueryResult,
     QuerySyntaxError,
     QueryTimeout,
+    BackendUnavailable,
     RowLimitExceeded,
     Store,
 )
@@ -164,6 +165,8 @@ def store_errors() -> Iterator[None]:
         raise errors.memory_limit_reached(str(error)) from None
     except RowLimitExceeded as error:
         raise errors.too_many_rows(error.limit) from None
+    except BackendUnavailable as error:
+        raise errors.backend_failed(str(error)) from None
 
 
 def entity_tag(release_id: str, media_type: str, operation: Operation) -> str:
