@@ -14,17 +14,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from rdflib import Dataset, Graph, URIRef
+from test_server_support import ServerProcess, free_port  # noqa: F401  (free_port: for the browser tests)
+from test_server_support import start_server as start_serve_process
 
 from spacecoop.namespaces import INFERRED_GRAPH, SOURCES_GRAPH
 
@@ -300,59 +295,13 @@ def write_release(dist: Path) -> Path:
 # ---------------------------------------------------------------------------
 
 
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen
-    dist: Path
-    log: Path
-
-    def client(self, **kwargs) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30, **kwargs)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def server_command(dist: Path, port: int, extra_args: tuple[str, ...]) -> list[str]:
-    """`spacecoop serve` on a release that is served as it is."""
-    return [sys.executable, "-m", "spacecoop.cli", "serve", "--dist", str(dist), "--build", "never",
-            "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--log-level", "warning", *extra_args]
+Server = ServerProcess  # a `spacecoop serve` process: url, client(), stop()
 
 
 def start_server(dist: Path, log: Path, *, extra_args: tuple[str, ...] = ()) -> Server:
-    """A server process on `dist` on a free port; waits until it answers."""
-    port = free_port()
-    command = server_command(dist, port, extra_args)
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    handle = open(log, "wb")
-    process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=str(dist.parent))
-    handle.close()
-    server = Server(f"http://127.0.0.1:{port}", process, dist, log)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            if httpx.get(server.url + "/void", timeout=2).status_code < 500:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    server.stop()
-    raise RuntimeError(f"the server did not answer within 180 s:\n{log.read_text(errors='replace')}")
+    """`spacecoop serve` on a release that is served as it is, on a free port."""
+    return start_serve_process(dist, log, "--build", "never", "--host", "127.0.0.1", "--workers", "2",
+                               "--log-level", "warning", *extra_args)
 
 
 _SERVERS: dict[str, Server] = {}

@@ -7,8 +7,7 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from spacecoop.server.describe import targets
-from spacecoop.store import QuerySyntaxError
+from spacecoop.describe_targets import describe_parts
 from test_linkeddata_support import client, fixture_release, fixture_server, start_server  # noqa: F401  (session fixtures)
 
 AGENCY = "https://w3id.org/spacecoop/id/agency/cnsa"
@@ -19,21 +18,22 @@ def turtle(response: httpx.Response) -> Graph:
     return Graph().parse(data=response.text, format="turtle")
 
 
-def test_describe_targets_constant_iris() -> None:
-    found = targets(f"DESCRIBE <{AGENCY}>")
-    assert found.iris == (AGENCY,) and found.select is None
+def test_describe_of_constant_iris_selects_them() -> None:
+    parts = describe_parts(f"DESCRIBE <{AGENCY}>")
+    assert parts is not None and parts.selection is not None
+    assert f"<{AGENCY}>" in parts.selection and "DESCRIBE" not in parts.selection
 
 
 def test_describe_with_variables_becomes_a_select_over_the_same_where_clause() -> None:
     query = "PREFIX sco: <https://w3id.org/spacecoop/ontology#>\n# DESCRIBE in a comment\nDESCRIBE ?a WHERE { ?a a sco:Agency } LIMIT 2"
-    found = targets(query)
-    assert found.select is not None
-    assert "SELECT DISTINCT ?a" in found.select and "LIMIT 2" in found.select and "DESCRIBE ?a" not in found.select
+    parts = describe_parts(query)
+    assert parts is not None and parts.selection is not None
+    assert "SELECT DISTINCT ?a" in parts.selection and "LIMIT 2" in parts.selection and "DESCRIBE ?a" not in parts.selection
 
 
-def test_describe_that_does_not_parse_is_a_syntax_error() -> None:
-    with pytest.raises(QuerySyntaxError):
-        targets("DESCRIBE ?a WHERE { ?a nope:x ?b }")
+def test_describe_that_does_not_parse_is_a_400(client: httpx.Client) -> None:
+    response = client.get("/sparql", params={"query": "DESCRIBE ?a WHERE { ?a nope:x ?b }"}, headers={"Accept": "text/turtle"})
+    assert response.status_code == 400
 
 
 @pytest.fixture(scope="module")

@@ -14,11 +14,12 @@ Stages, in order, each owned by its module:
 from __future__ import annotations
 
 import hashlib
+import json
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from rdflib import Graph
+from typing import Iterator
 
 from .errors import QualityProblem, ValidationProblem
 from .evidence import check_evidence, read_sources
@@ -48,23 +49,14 @@ class BuildReport:
         return "\n".join(lines)
 
 
-class _Stopwatch:
-    def __init__(self, report: BuildReport) -> None:
-        self.report = report
-
-    def __call__(self, name: str) -> "_Stage":
-        return _Stage(self.report, name)
-
-
-class _Stage:
-    def __init__(self, report: BuildReport, name: str) -> None:
-        self.report, self.name = report, name
-
-    def __enter__(self) -> None:
-        self.start = time.perf_counter()
-
-    def __exit__(self, *exc: object) -> None:
-        self.report.timings[self.name] = time.perf_counter() - self.start
+@contextmanager
+def _stage(report: BuildReport, name: str) -> Iterator[None]:
+    """Time one stage of the build into the report."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        report.timings[name] = time.perf_counter() - start
 
 
 @dataclass
@@ -88,23 +80,22 @@ def inputs_digest(repo: Repository) -> str:
 
 def check(repo: Repository, report: BuildReport) -> Checked:
     """Stages 1-5. Raises a BuildError subclass at the first failing stage."""
-    stage = _Stopwatch(report)
-    with stage("load"):
+    with _stage(report, "load"):
         loaded = load_repository(repo)
         questions = read_questions(repo.competency_dir)
-    with stage("evidence"):
+    with _stage(report, "evidence"):
         sources = read_sources(loaded.sources, repo.sources_dir)
         report.counts["evidence quotes"] = check_evidence(loaded.documents, loaded.instance_files, sources)
-    with stage("quality"):
+    with _stage(report, "quality"):
         quality = quality_report(loaded.ontology, [loaded.shapes, *loaded.graphs().values()])
         report.warnings.extend(quality.warnings)
         if quality.errors:
             raise QualityProblem(quality.errors)
     asserted = loaded.asserted()
-    with stage("reason"):
+    with _stage(report, "reason"):
         reasoned = reason(loaded.ontology, asserted)
         check_consistency(reasoned)
-    with stage("validate"):
+    with _stage(report, "validate"):
         result = validate(asserted, loaded.shapes, loaded.ontology)
         report.warnings.extend(f.line() for f in result.warnings)
     report.counts["asserted triples"] = len(asserted)
@@ -159,15 +150,13 @@ def run_build(repo: Repository, dist: Path | None = None) -> BuildReport:
             _violation_text(checked.validation) + f"\n(report written to {failed})",
             len(checked.validation.violations),
         )
-    with _Stage(report, "write"):
+    with _stage(report, "write"):
         report.release = write_release(repo, target, checked, inputs_digest(repo), report, docs)
     return report
 
 
 def is_stale(repo: Repository, dist: Path | None = None) -> bool:
     """True when dist/ is missing or was built from other inputs than the repository's."""
-    import json
-
     manifest = (dist or repo.dist) / "manifest.json"
     if not manifest.is_file():
         return True
@@ -176,6 +165,3 @@ def is_stale(repo: Repository, dist: Path | None = None) -> bool:
     except (ValueError, OSError):
         return True
     return recorded != inputs_digest(repo)
-
-
-__all__ = ["BuildReport", "Checked", "Graph", "check", "inputs_digest", "is_stale", "run_build", "run_validate"]

@@ -100,8 +100,6 @@ def _labels(g: Graph, term: URIRef, lang: str) -> list[Literal]:
 def check_labels_and_definitions(g: Graph) -> list[str]:
     problems = []
     for term in sorted(sco_terms(g)):
-        if (term, RDF.type, SKOS.ConceptScheme) in g or (term, RDF.type, OWL.Ontology) in g:
-            pass
         for lang in ("en", "zh"):
             labels = _labels(g, term, lang)
             if len(labels) != 1:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import owlrl
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from .errors import InconsistencyProblem

@@ -41,8 +41,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="write N-Quads for a store's own bulk loader instead: DIR/spacecoop-release.nq "
                              "(every graph) and DIR/spacecoop-union.nq (the union graph, for quad stores)")
     load.add_argument("--no-union-graph", action="store_true",
-                      help=f"do not load the union graph (needed by stores whose default graph is a bag of quads, "
-                           f"such as Virtuoso)")
+                      help="do not load the union graph (needed by stores whose default graph is a bag of quads, "
+                           "such as Virtuoso)")
     load.add_argument("--dist", type=Path, help="the release folder (default: ROOT/dist, built if stale)")
     load.add_argument("--build", choices=("auto", "never"), default="auto",
                       help="'auto' builds the release first when it is missing or stale (default)")
