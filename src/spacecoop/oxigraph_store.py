@@ -18,6 +18,7 @@ specification, Jena and Virtuoso.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import gc
@@ -202,6 +203,22 @@ class OxigraphStore:
         check_query(request.query)
         job = self._job(EXECUTE, request, media_type=media_type, max_rows=max_rows)
         answer: Answer = self._pool.run(job, timeout, request.abandoned)
+        return QueryResult(answer.kind, media_type, answer.body, answer.rows)
+
+    async def execute_async(
+        self,
+        request: QueryRequest,
+        media_type: str,
+        *,
+        timeout: float,
+        max_rows: int | None,
+        disconnected: "asyncio.Future[object] | None" = None,
+    ) -> QueryResult:
+        """`execute` on the event loop (see `QueryPool.run_async`); `disconnected` completes
+        when the client goes away."""
+        check_query(request.query)
+        job = self._job(EXECUTE, request, media_type=media_type, max_rows=max_rows)
+        answer: Answer = await self._pool.run_async(job, timeout, disconnected)
         return QueryResult(answer.kind, media_type, answer.body, answer.rows)
 
     def select(self, query: str, *, timeout: float) -> list[dict[str, object]]:

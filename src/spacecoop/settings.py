@@ -44,6 +44,11 @@ class Settings:
     workers: int = _setting(
         4, "query worker processes (queries run in parallel in these, each stoppable at the time limit)"
     )
+    answer_cache: int = _setting(
+        64,
+        "megabytes of query answers kept in memory and reused for the same query, dataset and format "
+        "(the release does not change while it is served); 0 keeps none",
+    )
     cache_max_age: int = _setting(
         60, "seconds clients and proxies may reuse a query answer without asking again (ETag after that)"
     )
@@ -78,6 +83,7 @@ class Settings:
                 (self.query_memory < 64, "a query needs at least 64 MB of memory"),
                 (self.workers < 1, "at least one query worker is needed"),
                 (self.cache_max_age < 0, "the cache max-age cannot be negative"),
+                (self.answer_cache < 0, "the answer cache cannot hold fewer than 0 megabytes"),
             )
             if wrong
         ]

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from spacecoop.answer_cache import AnswerCache
 from spacecoop.server import errors, sparql
 from spacecoop.server.access_log import AccessLogMiddleware
 from spacecoop.server.cors import CORSMiddleware
@@ -55,6 +56,14 @@ async def health(request: Request) -> JSONResponse:
             "abandoned": pool.stats.abandoned,
             "restarts": pool.stats.restarts,
         }
+    answers: AnswerCache = request.app.state.answers
+    body["answer_cache"] = {
+        "megabytes": answers.max_bytes // 2**20,
+        "entries": answers.stats.entries,
+        "bytes": answers.stats.bytes,
+        "hits": answers.stats.hits,
+        "misses": answers.stats.misses,
+    }
     status = 200 if body["status"] == "ok" else 503  # a probe restarts a server that cannot answer queries
     return JSONResponse(body, status, headers={"Cache-Control": "no-store"})
 
@@ -90,5 +99,6 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.answers = AnswerCache(settings.answer_cache * 2**20)
     app.state.service_description = ServiceDescription(store, settings, read_void(settings.release_dir))
     return app

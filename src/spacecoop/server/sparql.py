@@ -11,15 +11,17 @@ the dataset. The steps, each with its own error:
 3. negotiate the format for that form (406 naming what is offered);
 4. answer 304 if the client holds this answer already (ETag from the release,
    the query, the dataset and the format);
-5. evaluate in the store, outside the event loop (DESCRIBE: the shared resource
-   description, see describe.py; 400 syntax error with the
-   parser's position, 503 time or memory limit, 422 too many rows).
+5. reuse the answer if this server computed it already (see answer_cache.py), or
+   evaluate in the store without blocking the event loop (DESCRIBE: the shared
+   resource description, see describe.py; 400 syntax error with the parser's
+   position, 503 time or memory limit, 422 too many rows).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import threading
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from starlette.responses import Response
 
 from spacecoop import negotiation as neg
 from spacecoop import query_policy
+from spacecoop.answer_cache import AnswerCache
 from spacecoop.linkeddata.representations import serialize_graph
 from spacecoop.server import describe, errors
 from spacecoop.server.access_log import query_hash
@@ -187,10 +190,15 @@ def matches(if_none_match: str | None, etag: str) -> bool:
     return any(tag == "*" or tag.removeprefix("W/") == opaque for tag in candidates)
 
 
+# The form of the short queries seen lately: a client repeating a query is not tokenized again.
+# (A refused query raises, and exceptions are never cached.)
+_checked = functools.lru_cache(maxsize=4096)(query_policy.check_query)
+
+
 async def _query_kind(store: Store, query: str) -> str:
     with store_errors():
         if len(query) <= INLINE_CHECK:
-            kind = query_policy.check_query(query)
+            kind = _checked(query)
         else:  # reading a long query's tokens takes long enough to stall other requests
             kind = await run_in_threadpool(query_policy.check_query, query)
         if kind is None:  # no form the tokenizer knows: the store's parser has the last word
@@ -206,18 +214,30 @@ def _execute(
         return store.execute(request, media_type, timeout=settings.time_limit, max_rows=settings.max_rows)
 
 
-async def _evaluate(request: Request, *args: object) -> QueryResult:
-    """`_execute` in the thread pool; if the client disconnects meanwhile, the store is told."""
-    abandoned = threading.Event()
+async def _disconnect(request: Request) -> None:
+    """Returns when the client has gone away."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
-    async def watch() -> None:
-        while (await request.receive())["type"] != "http.disconnect":
-            pass
-        abandoned.set()
 
-    watcher = asyncio.create_task(watch())
+async def _evaluate(request: Request, store: Store, settings: Settings, operation: Operation, media_type: str) -> QueryResult:
+    """Evaluate without blocking the event loop; if the client disconnects meanwhile, the store is told.
+
+    A store with `execute_async` (the embedded one) runs the query from the
+    event loop itself; any other store runs `_execute` in the thread pool.
+    """
+    watcher = asyncio.ensure_future(_disconnect(request))
     try:
-        return await run_in_threadpool(_execute, *args, abandoned)  # type: ignore[arg-type]
+        execute_async = getattr(store, "execute_async", None)
+        if execute_async is None:
+            abandoned = threading.Event()
+            watcher.add_done_callback(lambda _: abandoned.set())
+            return await run_in_threadpool(_execute, store, settings, operation, media_type, abandoned)
+        query = QueryRequest(operation.query or "", operation.default_graphs, operation.named_graphs)
+        with store_errors():
+            return await execute_async(
+                query, media_type, timeout=settings.time_limit, max_rows=settings.max_rows, disconnected=watcher
+            )
     finally:
         watcher.cancel()
 
@@ -260,7 +280,21 @@ async def sparql(request: Request) -> Response:
         if matches(request.headers.get("if-none-match"), headers["ETag"]):
             return Response(status_code=304, headers=headers)
 
-    if kind == query_policy.GRAPH and query_policy.form(operation.query) == "describe" and not (
+    answers: AnswerCache = request.app.state.answers
+    key = answers.key(media_type, operation.query, operation.default_graphs, operation.named_graphs)
+    result = answers.get(key)
+    if result is None:
+        result = await _answer(request, store, settings, operation, kind, media_type)
+        answers.put(key, result)
+    if result.rows is not None:
+        headers["Spacecoop-Result-Rows"] = str(result.rows)
+    return Response(result.body, headers=headers, media_type=media_type)
+
+
+async def _answer(
+    request: Request, store: Store, settings: Settings, operation: Operation, kind: str, media_type: str
+) -> QueryResult:
+    if kind == query_policy.GRAPH and query_policy.form(operation.query or "") == "describe" and not (
         operation.default_graphs or operation.named_graphs
     ):
         # DESCRIBE gives the description the resource pages use (see server/describe.py).
@@ -268,11 +302,8 @@ async def sparql(request: Request) -> Response:
             graph = await run_in_threadpool(
                 describe.describe, store, operation.query, time_limit=settings.time_limit, max_rows=settings.max_rows
             )
-        return Response(serialize_graph(graph, media_type), headers=headers, media_type=media_type)
-    result = await _evaluate(request, store, settings, operation, media_type)
-    if result.rows is not None:
-        headers["Spacecoop-Result-Rows"] = str(result.rows)
-    return Response(result.body, headers=headers, media_type=media_type)
+        return QueryResult(kind, media_type, serialize_graph(graph, media_type))
+    return await _evaluate(request, store, settings, operation, media_type)
 
 
 def service_description(request: Request, operation: Operation) -> Response:
