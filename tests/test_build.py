@@ -27,7 +27,20 @@ EXPECTED_FILES = [
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """The release's files; the embedded store's database (store/) is the server's, not a release file."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.relative_to(root).parts[0] != "store"
+    }
+
+
+def test_the_build_loads_the_embedded_store_so_a_server_starts_at_once(release_dir: Path) -> None:
+    from spacecoop.layout import Release
+    from spacecoop.oxigraph_store import MARKER, read_release_id
+
+    marker = json.loads((release_dir / "store" / MARKER).read_text())
+    assert marker["release"] == read_release_id(Release(release_dir))
 
 
 def spacecoop(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import resource
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .errors import QualityProblem, ValidationProblem
 from .evidence import check_evidence, read_sources
@@ -31,32 +32,48 @@ from .reasoning import Reasoned, check_consistency, reason
 from .validation import ValidationResult, validate
 
 
+def peak_memory_mb() -> int:
+    """The most memory this process has held so far (its peak resident set), in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
 @dataclass
 class BuildReport:
-    """What a build did: counts, warnings and the time of each stage (seconds)."""
+    """What a build did: counts, warnings and the time of each stage (seconds).
+
+    `progress`, if set, is told when each stage starts and ends (a long build
+    shows where it is)."""
 
     timings: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     release: str | None = None
+    progress: Callable[[str], None] | None = None
 
     def summary(self) -> str:
         lines = [f"{k}: {v}" for k, v in self.counts.items()]
         lines += [f"stage {k}: {v * 1000:.0f} ms" for k, v in self.timings.items()]
         lines.append(f"total: {sum(self.timings.values()) * 1000:.0f} ms")
+        lines.append(f"peak memory: {peak_memory_mb()} MB")
         if self.release:
             lines.append(f"release: {self.release}")
         return "\n".join(lines)
+
+    def tell(self, message: str) -> None:
+        if self.progress is not None:
+            self.progress(message)
 
 
 @contextmanager
 def _stage(report: BuildReport, name: str) -> Iterator[None]:
     """Time one stage of the build into the report."""
+    report.tell(f"{name} ...")
     start = time.perf_counter()
     try:
         yield
     finally:
         report.timings[name] = time.perf_counter() - start
+        report.tell(f"{name} done in {report.timings[name]:.1f} s (peak memory {peak_memory_mb()} MB)")
 
 
 @dataclass
@@ -111,9 +128,11 @@ def _violation_text(result: ValidationResult) -> str:
     return "\n".join(f.line() for f in result.violations)
 
 
-def run_validate(repo: Repository, report_path: Path | None = None) -> BuildReport:
+def run_validate(
+    repo: Repository, report_path: Path | None = None, progress: Callable[[str], None] | None = None
+) -> BuildReport:
     """`spacecoop validate`: stages 1-5; writes only the SHACL report."""
-    report = BuildReport()
+    report = BuildReport(progress=progress)
     checked = check(repo, report)
     if report_path is not None:
         report_path.parent.mkdir(parents=True, exist_ok=True)
@@ -123,14 +142,16 @@ def run_validate(repo: Repository, report_path: Path | None = None) -> BuildRepo
     return report
 
 
-def run_build(repo: Repository, dist: Path | None = None) -> BuildReport:
+def run_build(
+    repo: Repository, dist: Path | None = None, progress: Callable[[str], None] | None = None
+) -> BuildReport:
     """`spacecoop build`: stages 1-6. On any failure `dist/` is left exactly as it was."""
     from .release import write_release  # the writer is only needed once checks pass
 
     from .loading import parse_folder
     from .vocabulary_docs import DocsJob
 
-    report = BuildReport()
+    report = BuildReport(progress=progress)
     target = dist or repo.dist
     # pyLODE documents the vocabulary in a child process while the checks run.
     docs = DocsJob(parse_folder(repo.ontology_dir))
@@ -152,6 +173,8 @@ def run_build(repo: Repository, dist: Path | None = None) -> BuildReport:
         )
     with _stage(report, "write"):
         report.release = write_release(repo, target, checked, inputs_digest(repo), report, docs)
+    # The store is loaded inside the write (it goes into dist/ with the rest): keep stages apart.
+    report.timings["write"] -= report.timings.get("store", 0.0)
     return report
 
 

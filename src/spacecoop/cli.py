@@ -19,11 +19,18 @@ def _repository(args: argparse.Namespace) -> Repository:
     return Repository(Path(args.root).resolve())
 
 
+def _progress(args: argparse.Namespace):
+    """With --progress, each stage's start and end go to stderr as they happen."""
+    if not args.progress:
+        return None
+    return lambda message: print(f"[build] {message}", file=sys.stderr, flush=True)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import run_build
 
     repo = _repository(args)
-    report = run_build(repo, Path(args.dist).resolve() if args.dist else None)
+    report = run_build(repo, Path(args.dist).resolve() if args.dist else None, _progress(args))
     for warning in report.warnings if args.verbose else report.warnings[:20]:
         print(f"warning: {warning}", file=sys.stderr)
     if len(report.warnings) > 20 and not args.verbose:
@@ -37,7 +44,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     repo = _repository(args)
     report_path = Path(args.report).resolve() if args.report else None
-    report = run_validate(repo, report_path)
+    report = run_validate(repo, report_path, _progress(args))
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(report.summary())
@@ -71,10 +78,12 @@ def parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="check the repository and write the release into dist/")
     build.add_argument("--dist", help="write the release here instead of ROOT/dist")
     build.add_argument("--verbose", action="store_true", help="print every SHACL warning")
+    build.add_argument("--progress", action="store_true", help="print each stage as it starts and ends (to stderr)")
     build.set_defaults(func=cmd_build)
 
     validate = sub.add_parser("validate", help="run the checks (evidence, OWL 2 RL, SHACL) and write only the report")
     validate.add_argument("--report", default="validation.ttl", help="where to write the SHACL report (default: validation.ttl)")
+    validate.add_argument("--progress", action="store_true", help="print each stage as it starts and ends (to stderr)")
     validate.set_defaults(func=cmd_validate)
 
     locate = sub.add_parser("locate", help="print the offsets of a quote in a source document's body")

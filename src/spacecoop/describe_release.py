@@ -11,6 +11,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pyoxigraph as ox
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
@@ -62,16 +65,31 @@ def file_entry(root: Path, path: Path, media_type: str, triples: int | None) -> 
     )
 
 
-def graph_statistics(graph: Graph) -> dict[str, int]:
-    """VoID's counts for one graph."""
-    subjects = set(graph.subjects())
+_OX_TYPE = ox.NamedNode(str(RDF.type))
+
+
+def _iri(term: object) -> str | None:
+    """The IRI of an rdflib or a pyoxigraph named node; None for any other term."""
+    if isinstance(term, URIRef):
+        return str(term)
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    return None
+
+
+def graph_statistics(triples: Iterable[Any]) -> dict[str, int]:
+    """VoID's counts for one graph: an rdflib Graph, or (s, p, o) triples of pyoxigraph terms
+    (quads too; each triple counts once)."""
+    distinct = {(t[0], t[1], t[2]) for t in triples}
+    subjects = {s for s, _p, _o in distinct}
+    id_space = str(ID)
     return {
-        "triples": len(graph),
+        "triples": len(distinct),
         "distinctSubjects": len(subjects),
-        "distinctObjects": len(set(graph.objects())),
-        "properties": len(set(graph.predicates())),
-        "classes": len(set(graph.objects(None, RDF.type))),
-        "entities": len({s for s in subjects if isinstance(s, URIRef) and str(s).startswith(str(ID))}),
+        "distinctObjects": len({o for _s, _p, o in distinct}),
+        "properties": len({p for _s, p, _o in distinct}),
+        "classes": len({o for _s, p, o in distinct if p == RDF.type or p == _OX_TYPE}),
+        "entities": len({s for s in subjects if (_iri(s) or "").startswith(id_space)}),
     }
 
 
@@ -81,15 +99,16 @@ def _add_statistics(void: Graph, node: URIRef, stats: dict[str, int]) -> None:
 
 
 def void_description(
-    graphs: dict[str, Graph], dumps: list[FileEntry], examples: list[URIRef]
+    graphs: Mapping[str, Iterable[Any]], dumps: list[FileEntry], examples: list[URIRef]
 ) -> Graph:
-    """VoID: the dataset, one subset per named graph, statistics, dumps, endpoint."""
+    """VoID: the dataset, one subset per named graph, statistics, dumps, endpoint.
+
+    `graphs`: graph name -> its triples (an rdflib Graph, or pyoxigraph quads)."""
     void = Graph()
     void.bind("void", VOID)
     void.bind("dcterms", DCTERMS)
-    union = Graph()
-    for graph in graphs.values():
-        union += graph
+    graphs = {name: list(triples) for name, triples in graphs.items()}
+    union = [triple for triples in graphs.values() for triple in triples]
     void.add((DATASET, RDF.type, VOID.Dataset))
     void.add((DATASET, DCTERMS.title, Literal("spacecoop: international space cooperation", lang="en")))
     void.add((DATASET, DCTERMS.description, Literal(

@@ -7,9 +7,10 @@ sources graph. Nothing is written anywhere: loading is the first, pure stage.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
@@ -48,6 +49,7 @@ class LoadedRepository:
     sources: Graph
     documents: dict[str, Graph]  # source-id -> that document's asserted graph
     instance_files: dict[str, Path]  # source-id -> the file it came from
+    sources_file: Path
 
     def graphs(self) -> dict[str, Graph]:
         """Named graph IRI -> graph, for the asserted data (documents and sources)."""
@@ -55,12 +57,37 @@ class LoadedRepository:
         named[str(SOURCES_GRAPH)] = self.sources
         return named
 
+    _asserted: Graph | None = field(default=None, repr=False, compare=False)
+    _dataset: ox.Dataset | None = field(default=None, repr=False, compare=False)
+
     def asserted(self) -> Graph:
-        """The union of the asserted data (documents and sources) as one graph."""
-        union = Graph()
-        for graph in self.graphs().values():
-            union += graph
-        return union
+        """The union of the asserted data (documents and sources) as one graph (made once)."""
+        if self._asserted is None:
+            union = Graph()
+            for graph in self.graphs().values():
+                union += graph
+            self._asserted = union
+        return self._asserted
+
+    def dataset(self) -> ox.Dataset:
+        """The asserted data as pyoxigraph quads, one named graph per file (made once).
+
+        The files are parsed again by pyoxigraph rather than copied out of
+        rdflib: at a million triples that is ten times faster, and the quads
+        keep each literal exactly as the file writes it.
+        """
+        if self._dataset is None:
+            named = {source_graph(sid): path for sid, path in sorted(self.instance_files.items())}
+            named[str(SOURCES_GRAPH)] = self.sources_file
+            quads: list[ox.Quad] = []
+            for name, path in named.items():
+                graph = ox.NamedNode(name)
+                quads.extend(
+                    ox.Quad(t.subject, t.predicate, t.object, graph)
+                    for t in ox.parse(path=path, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
+                )
+            self._dataset = ox.Dataset(quads)
+        return self._dataset
 
 
 def load_repository(repo: Repository) -> LoadedRepository:
@@ -73,4 +100,4 @@ def load_repository(repo: Repository) -> LoadedRepository:
     for path in sorted(repo.instances_dir.glob("*.ttl")):
         documents[path.stem] = parse_turtle(path)
         files[path.stem] = path
-    return LoadedRepository(ontology, shapes, sources, documents, files)
+    return LoadedRepository(ontology, shapes, sources, documents, files, repo.sources_ttl)

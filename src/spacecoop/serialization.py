@@ -42,15 +42,21 @@ MEDIA_TYPES: dict[str, str] = {
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
 
-def to_dataset(graphs: dict[str | None, Graph]) -> ox.Dataset:
-    """Copy rdflib graphs into one pyoxigraph Dataset (None = the default graph)."""
-    dataset = ox.Dataset()
+def to_quads(graphs: dict[str | None, Graph]) -> list[ox.Quad]:
+    """The triples of rdflib graphs as pyoxigraph quads (None = the default graph)."""
+    quads: list[ox.Quad] = []
     for name, graph in graphs.items():
         target = ox.DefaultGraph() if name is None else ox.NamedNode(name)
         data = graph.serialize(format="nt", encoding="utf-8")
-        for triple in ox.parse(data, format=ox.RdfFormat.N_TRIPLES):
-            dataset.add(ox.Quad(triple.subject, triple.predicate, triple.object, target))
-    return dataset
+        quads.extend(
+            ox.Quad(t.subject, t.predicate, t.object, target) for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+        )
+    return quads
+
+
+def to_dataset(graphs: dict[str | None, Graph]) -> ox.Dataset:
+    """Copy rdflib graphs into one pyoxigraph Dataset (None = the default graph)."""
+    return ox.Dataset(to_quads(graphs))
 
 
 def _key(quad: ox.Quad) -> tuple[str, int, str, str, str]:
@@ -64,15 +70,20 @@ def _key(quad: ox.Quad) -> tuple[str, int, str, str, str]:
     )
 
 
-def canonical_quads(graphs: dict[str | None, Graph]) -> list[ox.Quad]:
-    """The quads of the graphs with RDFC-1.0 blank node labels, in a stable order."""
-    dataset = to_dataset(graphs)
+def canonical_quads(graphs: dict[str | None, Graph], quads: Iterable[ox.Quad] = ()) -> list[ox.Quad]:
+    """The quads of the graphs (and of `quads`) with RDFC-1.0 blank node labels, in a stable order."""
+    dataset = ox.Dataset([*quads, *to_quads(graphs)])
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     return sorted(dataset, key=_key)
 
 
 def serialize(quads: Iterable[ox.Quad], extension: str) -> bytes:
     """Write quads (or, for triple formats, their triples) in the format of `extension`."""
+    return serialize_counted(quads, extension)[0]
+
+
+def serialize_counted(quads: Iterable[ox.Quad], extension: str) -> tuple[bytes, int]:
+    """`serialize`, with the number of statements written (quads, or distinct triples)."""
     fmt = FORMATS[extension]
     items: list[ox.Quad] | list[ox.Triple]
     if fmt.supports_datasets:
@@ -87,7 +98,7 @@ def serialize(quads: Iterable[ox.Quad], extension: str) -> bytes:
                 items.append(triple)
         items.sort(key=lambda t: _key(ox.Quad(t.subject, t.predicate, t.object)))
     prefixes = prefixes_for(items) if extension in ("ttl", "trig", "rdf", "jsonld") else None
-    return ox.serialize(items, format=fmt, prefixes=prefixes)
+    return ox.serialize(items, format=fmt, prefixes=prefixes) or b"", len(items)
 
 
 _TYPE_SEGMENT = re.compile(r"^([a-z][a-z0-9-]*)/[^/]+$")
@@ -101,13 +112,17 @@ def prefixes_for(items: Iterable[ox.Quad] | Iterable[ox.Triple]) -> dict[str, st
     `agency:cnsa`, which every reader takes, and reads better.
     """
     base = str(ID)
-    types: set[str] = set()
+    terms: set[object] = set()  # distinct terms first: a term recurs in many statements
     for item in items:
-        for term in (item.subject, item.predicate, item.object):
-            if isinstance(term, ox.NamedNode) and term.value.startswith(base):
-                match = _TYPE_SEGMENT.match(term.value[len(base) :])
-                if match:
-                    types.add(match.group(1))
+        terms.add(item.subject)
+        terms.add(item.predicate)
+        terms.add(item.object)
+    types: set[str] = set()
+    for term in terms:
+        if isinstance(term, ox.NamedNode) and term.value.startswith(base):
+            match = _TYPE_SEGMENT.match(term.value[len(base) :])
+            if match:
+                types.add(match.group(1))
     prefixes = {name: iri for name, iri in PREFIXES.items() if name != "id"}
     for segment in sorted(types):
         if segment not in prefixes:
