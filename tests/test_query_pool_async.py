@@ -55,7 +55,7 @@ def test_a_runaway_query_is_stopped_at_its_time_limit_and_its_worker_replaced(po
     started = time.monotonic()
     with pytest.raises(QueryTimeout):
         run(pool.run_async(RUNAWAY, 0.5))
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 3  # the limit, the kill and the reaping; not the query's 10 s
     assert pool.stats.restarts == restarts + 1
     wait_for_workers(pool)
     assert run(pool.run_async(QUICK, 10)).body.split() == [b"x", b"1"]
@@ -127,6 +127,6 @@ def test_a_long_query_whose_client_leaves_is_stopped(pool):
             await pool.run_async(RUNAWAY, 10, gone)
         return time.monotonic() - started
 
-    assert run(scenario()) < 1.5
+    assert run(scenario()) < 3  # stopped soon after the client left, long before the 10 s limit
     assert pool.stats.restarts == restarts + 1
     wait_for_workers(pool)

@@ -98,17 +98,56 @@ def _add_statistics(void: Graph, node: URIRef, stats: dict[str, int]) -> None:
         void.add((node, VOID[key], Literal(value, datatype=XSD.integer)))
 
 
+_TYPE_LINE = f"<{RDF.type}>"
+
+
+def line_statistics(lines: Iterable[str]) -> dict[str | None, dict[str, int]]:
+    """VoID's counts per graph of N-Quads lines (named graphs only), and of their union (key None).
+
+    The same counts as `graph_statistics`: an N-Triples term is its term, spelled one way."""
+    per_graph: dict[str, list[tuple[str, str, str]]] = {}
+    for line in lines:
+        subject, predicate, rest = line.split(" ", 2)
+        obj, graph = rest[:-2].rsplit(" ", 1)
+        per_graph.setdefault(graph[1:-1], []).append((subject, predicate, obj))
+    entity = f"<{ID}"
+    type_line = _TYPE_LINE
+
+    def stats(triples: Iterable[tuple[str, str, str]]) -> dict[str, int]:
+        distinct = set(triples)
+        subjects = {s for s, _p, _o in distinct}
+        return {
+            "triples": len(distinct),
+            "distinctSubjects": len(subjects),
+            "distinctObjects": len({o for _s, _p, o in distinct}),
+            "properties": len({p for _s, p, _o in distinct}),
+            "classes": len({o for _s, p, o in distinct if p == type_line}),
+            "entities": len({s for s in subjects if s.startswith(entity)}),
+        }
+
+    result: dict[str | None, dict[str, int]] = {name: stats(triples) for name, triples in per_graph.items()}
+    result[None] = stats(t for triples in per_graph.values() for t in triples)
+    return result
+
+
 def void_description(
-    graphs: Mapping[str, Iterable[Any]], dumps: list[FileEntry], examples: list[URIRef]
+    graphs: Mapping[str, Iterable[Any]] | Mapping[str | None, dict[str, int]],
+    dumps: list[FileEntry],
+    examples: list[URIRef],
 ) -> Graph:
     """VoID: the dataset, one subset per named graph, statistics, dumps, endpoint.
 
-    `graphs`: graph name -> its triples (an rdflib Graph, or pyoxigraph quads)."""
+    `graphs`: graph name -> its triples (an rdflib Graph, or pyoxigraph quads),
+    or the statistics of `line_statistics` (graph name -> counts, None -> the union)."""
     void = Graph()
     void.bind("void", VOID)
     void.bind("dcterms", DCTERMS)
-    graphs = {name: list(triples) for name, triples in graphs.items()}
-    union = [triple for triples in graphs.values() for triple in triples]
+    if None in graphs:
+        statistics: dict[str | None, dict[str, int]] = dict(graphs)  # type: ignore[arg-type]
+    else:
+        listed = {name: list(triples) for name, triples in graphs.items()}  # type: ignore[union-attr]
+        statistics = {name: graph_statistics(triples) for name, triples in listed.items()}
+        statistics[None] = graph_statistics(t for triples in listed.values() for t in triples)
     void.add((DATASET, RDF.type, VOID.Dataset))
     void.add((DATASET, DCTERMS.title, Literal("spacecoop: international space cooperation", lang="en")))
     void.add((DATASET, DCTERMS.description, Literal(
@@ -123,14 +162,14 @@ def void_description(
         void.add((DATASET, VOID.exampleResource, example))
     for entry in dumps:
         void.add((DATASET, VOID.dataDump, dump_iri(entry.path)))
-    _add_statistics(void, DATASET, graph_statistics(union))
-    for name, graph in sorted(graphs.items()):
+    _add_statistics(void, DATASET, statistics[None])
+    for name in sorted(n for n in statistics if n is not None):
         subset = URIRef(f"{BASE}void#{name.rsplit('/', 1)[-1]}")
         void.add((DATASET, VOID.subset, subset))
         void.add((subset, RDF.type, VOID.Dataset))
         void.add((subset, VOID.inDataset, DATASET))
         void.add((subset, URIRef("http://www.w3.org/ns/sparql-service-description#name"), URIRef(name)))
-        _add_statistics(void, subset, graph_statistics(graph))
+        _add_statistics(void, subset, statistics[name])
     return void
 
 

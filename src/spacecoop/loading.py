@@ -59,6 +59,7 @@ class LoadedRepository:
 
     _asserted: Graph | None = field(default=None, repr=False, compare=False)
     _dataset: ox.Dataset | None = field(default=None, repr=False, compare=False)
+    _store: ox.Store | None = field(default=None, repr=False, compare=False)
 
     def asserted(self) -> Graph:
         """The union of the asserted data (documents and sources) as one graph (made once)."""
@@ -88,6 +89,18 @@ class LoadedRepository:
                 )
             self._dataset = ox.Dataset(quads)
         return self._dataset
+
+
+    def store(self) -> ox.Store:
+        """The asserted data merged into the default graph of an in-memory store (made once):
+        what the reasoning and validation stages query, with the store's own SPARQL engine."""
+        if self._store is None:
+            store = ox.Store()
+            for path in [*(p for _, p in sorted(self.instance_files.items())), self.sources_file]:
+                # Each file is parsed on its own, so its blank nodes stay its own: an RDF merge.
+                store.bulk_load(path=path, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
+            self._store = store
+        return self._store
 
 
 def load_repository(repo: Repository) -> LoadedRepository:

@@ -101,12 +101,17 @@ def _count_graphs(store: ox.Store) -> dict[str, int]:
     return {row["g"].value: int(row["n"].value) for row in store.query(query)}
 
 
-def _load(release: Release, target: Path) -> dict[str, int]:
+def load_store(release: Release, target: Path, *, verify: bool = True) -> dict[str, int]:
+    """Load the release's data into a new on-disk store at `target`; the triples per graph.
+
+    `verify`: check the files against the manifest first (the build, which has
+    just written them and has no manifest yet, does not)."""
     if not release.data_nq.is_file():
         raise ReleaseError(f"{release.data_nq} is missing: rebuild the release")
     graphs = [(release.ontology_ttl, ONTOLOGY_GRAPH), (release.examples_ttl, EXAMPLES_GRAPH)]
     graphs = [(path, graph) for path, graph in graphs if path.is_file()]
-    _check_checksums(release, [release.data_nq, *(path for path, _ in graphs)])
+    if verify:
+        _check_checksums(release, [release.data_nq, *(path for path, _ in graphs)])
     store = ox.Store(str(target))
     store.bulk_load(path=release.data_nq, format=ox.RdfFormat.N_QUADS)
     for path, graph in graphs:
@@ -130,15 +135,20 @@ def prepare(release: Release) -> LoadedRelease:
                 return LoadedRelease(release_id, recorded["counts"], release.store_dir)
         loading = release.root / f"store.loading-{os.getpid()}"
         shutil.rmtree(loading, ignore_errors=True)
-        counts = _load(release, loading)
-        record = {"format": MARKER_FORMAT, "release": release_id, "counts": counts}
-        (loading / MARKER).write_text(json.dumps(record, indent=1), encoding="utf-8")
-        retired = release.root / f"store.old-{os.getpid()}"
-        if release.store_dir.exists():
-            release.store_dir.rename(retired)
-        loading.rename(release.store_dir)
-        shutil.rmtree(retired, ignore_errors=True)
+        counts = load_store(release, loading)
+        install_store(release, loading, release_id, counts)
     return LoadedRelease(release_id, counts, release.store_dir)
+
+
+def install_store(release: Release, loaded: Path, release_id: str, counts: dict[str, int]) -> None:
+    """Mark a store loaded by `load_store` as this release's and move it to `release.store_dir`."""
+    record = {"format": MARKER_FORMAT, "release": release_id, "counts": counts}
+    (loaded / MARKER).write_text(json.dumps(record, indent=1), encoding="utf-8")
+    retired = release.root / f"store.old-{os.getpid()}"
+    if release.store_dir.exists():
+        release.store_dir.rename(retired)
+    loaded.rename(release.store_dir)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def to_rdflib(term: object) -> Node:

@@ -8,6 +8,7 @@ sees either the old release or the new one.
 
 from __future__ import annotations
 
+import concurrent.futures
 import ctypes
 import ctypes.util
 import gzip
@@ -15,7 +16,7 @@ import json
 import os
 import shutil
 import tempfile
-import time
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,11 +24,23 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from .describe_release import FileEntry, dcat_description, file_entry, manifest_json, void_description
+from .describe_release import FileEntry, dcat_description, file_entry, line_statistics, manifest_json, void_description
 from .examples import examples_graph, read_questions
 from .layout import Release, Repository
 from .namespaces import INFERRED_GRAPH, SCO
-from .serialization import MEDIA_TYPES, canonical_quads, serialize, serialize_counted
+from .oxigraph_store import install_store, load_store
+from .serialization import (
+    MEDIA_TYPES,
+    canonical_lines,
+    canonical_quads,
+    parse_lines,
+    prefixes_for_text,
+    serialize,
+    serialize_counted,
+    serialize_triples,
+    to_quads,
+    triple_lines,
+)
 from .vocabulary_docs import DocsJob as start_docs
 
 if TYPE_CHECKING:
@@ -36,6 +49,7 @@ if TYPE_CHECKING:
 # Dumps that also get a gzip copy (the larger files).
 COMPRESSED = ("data.trig", "data.nq", "data.jsonld", "asserted.ttl", "ontology.nt")
 NOT_IN_MANIFEST = {"manifest.json", "validation.ttl"}
+STORE_LOADING = "store.loading"  # the embedded store while it loads (then store/, see oxigraph_store)
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -86,8 +100,8 @@ def _write_files(repo: Repository, out: Path, checked: "Checked", inputs: str, d
     loaded = checked.loaded
     statements: dict[str, int] = {}  # file name -> statements written (no file is parsed back)
 
-    def dump(name: str, quads: list[ox.Quad]) -> None:
-        data, count = serialize_counted(quads, name.rsplit(".", 1)[-1])
+    def dump(name: str, quads: list[ox.Quad], prefixes: dict[str, str] | None = None) -> None:
+        data, count = serialize_counted(quads, name.rsplit(".", 1)[-1], prefixes)
         _write(out / name, data)
         statements[name] = count
 
@@ -95,55 +109,67 @@ def _write_files(repo: Repository, out: Path, checked: "Checked", inputs: str, d
     for ext in ("ttl", "rdf", "jsonld", "nt"):
         dump(f"ontology.{ext}", ontology_quads)
     dump(release.shapes_ttl.name, canonical_quads({None: loaded.shapes}))
-
-    # The data: the asserted quads as pyoxigraph parsed them, with the inferred graph.
-    asserted = list(loaded.dataset())
-    data_quads = canonical_quads({str(INFERRED_GRAPH): checked.reasoned.inferred}, asserted)
-    for ext in ("trig", "nq", "jsonld"):
-        dump(f"data.{ext}", data_quads)
-    default = ox.DefaultGraph()
-    dump(release.asserted_ttl.name, canonical_quads({}, (ox.Quad(q.subject, q.predicate, q.object, default) for q in asserted)))
-    del asserted
-
     questions = read_questions(repo.competency_dir)
     dump(release.examples_ttl.name, canonical_quads({None: examples_graph(questions)}))
-    for source in sorted(repo.sources_dir.glob("*.txt")):
-        _write(out / "sources" / source.name, source.read_bytes())
-    _write(release.docs_html, docs.result().encode("utf-8"))
-    _write(release.validation_ttl, serialize(canonical_quads({None: checked.validation.report}), "ttl"))
-    for name in COMPRESSED:
-        _gzip(out / name)
 
-    def entries(exclude: set[str]) -> list[FileEntry]:
-        return [
-            _entry(out, p, statements)
-            for p in sorted(out.rglob("*"))
-            if p.is_file() and p.relative_to(out).as_posix() not in exclude
-        ]
+    # The data: the asserted quads as pyoxigraph parsed them, with the inferred graph,
+    # handled as canonical N-Quads lines (see serialization.canonical_lines).
+    lines = canonical_lines(chain(loaded.dataset(), to_quads({str(INFERRED_GRAPH): checked.reasoned.inferred})))
+    nquads = "\n".join(lines) + "\n" if lines else ""
+    _write(out / "data.nq", nquads.encode("utf-8"))
+    statements["data.nq"] = len(lines)
+    # The embedded store loads from data.nq while the other files are written (pyoxigraph
+    # lets go of the interpreter while it loads): a server then starts without loading.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as background:
+        store = background.submit(load_store, release, out / STORE_LOADING, verify=False)
+        data_prefixes = prefixes_for_text(nquads)
+        del nquads
+        data_quads = parse_lines(lines, "nq")
+        dump("data.trig", data_quads, data_prefixes)
+        dump("data.jsonld", data_quads, data_prefixes)
+        del data_quads
+        asserted = parse_lines(triple_lines(lines, leave_out=f"<{INFERRED_GRAPH}>"), "nt")
+        # Same terms as the data, so the same prefixes (the inferred graph names no new resource).
+        data, statements[release.asserted_ttl.name] = serialize_triples(asserted, "ttl", data_prefixes)
+        _write(release.asserted_ttl, data)
+        del asserted, data
+        for source in sorted(repo.sources_dir.glob("*.txt")):
+            _write(out / "sources" / source.name, source.read_bytes())
+        _write(release.docs_html, docs.result().encode("utf-8"))
+        _write(release.validation_ttl, serialize(canonical_quads({None: checked.validation.report}), "ttl"))
+        list(background.map(_gzip, [out / name for name in COMPRESSED]))  # zlib too lets go of the interpreter
 
-    listed = entries(NOT_IN_MANIFEST)
-    dumps = [e for e in listed if e.path.startswith(("data.", "asserted."))]
-    graphs: dict[str, list[ox.Quad]] = {}
-    for quad in data_quads:
-        graphs.setdefault(str(quad.graph_name.value), []).append(quad)  # type: ignore[union-attr]
-    void = void_description(graphs, dumps, _example_resources(loaded.asserted()))
-    dump(release.void_ttl.name, canonical_quads({None: void}))
-    dcat = dcat_description(entries(NOT_IN_MANIFEST | {"dcat.ttl"}))
-    dump(release.dcat_ttl.name, canonical_quads({None: dcat}))
-    final = entries(NOT_IN_MANIFEST)
-    counts = {name: len(quads) for name, quads in graphs.items()}
-    manifest = manifest_json(final, inputs, counts)
-    _write(release.manifest, manifest)
-    return str(json.loads(manifest)["release"])
+        known: dict[Path, FileEntry] = {}  # each file hashed once
+
+        def entries(exclude: set[str]) -> list[FileEntry]:
+            found = [p for p in sorted(out.rglob("*")) if p.is_file() and p.relative_to(out).parts[0] != STORE_LOADING]
+            for path in found:
+                if path not in known and path.relative_to(out).as_posix() not in exclude:
+                    known[path] = _entry(out, path, statements)
+            return [known[p] for p in found if p.relative_to(out).as_posix() not in exclude]
+
+        listed = entries(NOT_IN_MANIFEST)
+        dumps = [e for e in listed if e.path.startswith(("data.", "asserted."))]
+        statistics = line_statistics(lines)
+        void = void_description(statistics, dumps, _example_resources(loaded.store()))
+        dump(release.void_ttl.name, canonical_quads({None: void}))
+        dcat = dcat_description(entries(NOT_IN_MANIFEST | {"dcat.ttl"}))
+        dump(release.dcat_ttl.name, canonical_quads({None: dcat}))
+        final = entries(NOT_IN_MANIFEST)
+        counts = {name: stats["triples"] for name, stats in statistics.items() if name is not None}
+        manifest = manifest_json(final, inputs, counts)
+        _write(release.manifest, manifest)
+        release_id = str(json.loads(manifest)["release"])
+        install_store(release, out / STORE_LOADING, release_id, store.result())
+    return release_id
 
 
-def _example_resources(graph: Graph) -> list[URIRef]:
+def _example_resources(store: ox.Store) -> list[URIRef]:
     """One resource of each core class, for void:exampleResource."""
     picks: list[URIRef] = []
     for cls in (SCO.Agreement, SCO.PayloadProject, SCO.CrewedMission, SCO.Agency):
-        members = sorted(s for s in graph.subjects(RDF.type, cls) if isinstance(s, URIRef))
-        if members:
-            picks.append(members[0])
+        query = f"SELECT ?s WHERE {{ ?s a <{cls}> FILTER(isIRI(?s)) }} ORDER BY STR(?s) LIMIT 1"
+        picks.extend(URIRef(row["s"].value) for row in store.query(query))  # type: ignore[union-attr]
     return picks
 
 
@@ -161,26 +187,6 @@ def _exchange(a: Path, b: Path) -> bool:
     return result == 0
 
 
-def _reuse_store(old: Path, new: Path, release_id: str) -> None:
-    """Keep the embedded store of an identical release: the server need not reload it."""
-    try:
-        previous = json.loads((old / "manifest.json").read_text(encoding="utf-8")).get("release")
-    except (OSError, ValueError):
-        return
-    store = Release(old).store_dir
-    if previous == release_id and store.is_dir():
-        shutil.move(str(store), str(Release(new).store_dir))
-
-
-def _load_store(out: Path, report: "BuildReport") -> None:
-    """Load the release into the embedded store's on-disk database, so a server starts at once."""
-    from .oxigraph_store import prepare  # the store module, not the server: no web layer here
-
-    started = time.perf_counter()
-    prepare(Release(out))
-    report.timings["store"] = time.perf_counter() - started
-
-
 def write_release(
     repo: Repository, dist: Path, checked: "Checked", inputs: str, report: "BuildReport", docs: start_docs | None = None
 ) -> str:
@@ -189,10 +195,6 @@ def write_release(
     staging = Path(tempfile.mkdtemp(prefix=f".{dist.name}-new-", dir=dist.parent))
     try:
         release_id = write_files(repo, staging, checked, inputs, docs)
-        if dist.exists():
-            _reuse_store(dist, staging, release_id)
-        if not Release(staging).store_dir.exists():
-            _load_store(staging, report)
         if dist.exists():
             if not _exchange(staging, dist):
                 old = dist.with_name(f".{dist.name}-old-{os.getpid()}")

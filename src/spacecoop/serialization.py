@@ -77,13 +77,80 @@ def canonical_quads(graphs: dict[str | None, Graph], quads: Iterable[ox.Quad] = 
     return sorted(dataset, key=_key)
 
 
+# Large datasets: the same canonical order, computed on N-Quads lines.
+#
+# For a million statements, Python-level work per quad (term objects, string
+# conversions in a sort key) is what costs. The data dumps are therefore made
+# from the canonical dataset's N-Quads text: its lines are sorted with the key
+# of `_key` read off the line itself, and statistics and the asserted graph are
+# read off the lines too. Every line of the data names its graph (the data has
+# no default graph), so the graph is the line's last IRI.
+
+
+def _line_key(line: str) -> tuple[str, int, str, str, str]:
+    """`_key` of one N-Quads line of a named graph."""
+    subject, predicate, rest = line.split(" ", 2)
+    obj, graph = rest[:-2].rsplit(" ", 1)
+    return (graph, 1 if subject.startswith("_:") else 0, subject, "0" if predicate == _RDF_TYPE else predicate, obj)
+
+
+def _triple_line_key(line: str) -> tuple[int, str, str, str]:
+    """`_key` of one N-Triples line (the default graph)."""
+    subject, predicate, rest = line.split(" ", 2)
+    return (1 if subject.startswith("_:") else 0, subject, "0" if predicate == _RDF_TYPE else predicate, rest[:-2])
+
+
+def canonical_lines(quads: Iterable[ox.Quad]) -> list[str]:
+    """The N-Quads lines of named-graph quads with RDFC-1.0 blank node labels, in `_key` order."""
+    dataset = ox.Dataset(quads)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    lines = str(dataset).splitlines()
+    lines.sort(key=_line_key)
+    return lines
+
+
+def triple_lines(lines: Iterable[str], leave_out: str | None = None) -> list[str]:
+    """The distinct triples of N-Quads lines (but those of graph `leave_out`), as sorted N-Triples lines."""
+    triples: set[str] = set()
+    for line in lines:
+        head, graph = line[:-2].rsplit(" ", 1)
+        if graph != leave_out:
+            triples.add(head + " .")
+    return sorted(triples, key=_triple_line_key)
+
+
+def parse_lines(lines: list[str], extension: str) -> list[ox.Quad] | list[ox.Triple]:
+    """The statements of N-Quads ("nq") or N-Triples ("nt") lines, in their order."""
+    return list(ox.parse(("\n".join(lines) + "\n").encode("utf-8"), format=FORMATS[extension]))
+
+
+_ID_IRI = re.compile(r"<" + re.escape(str(ID)) + r"([a-z][a-z0-9-]*)/[^/>]+>")
+
+
+def prefixes_for_text(text: str) -> dict[str, str]:
+    """`prefixes_for` the statements of an N-Quads or N-Triples text."""
+    prefixes = {name: iri for name, iri in PREFIXES.items() if name != "id"}
+    for segment in sorted(set(_ID_IRI.findall(text))):
+        if segment not in prefixes:
+            prefixes[segment] = f"{ID}{segment}/"
+    return prefixes
+
+
+def serialize_triples(triples: list[ox.Triple], extension: str, prefixes: dict[str, str]) -> tuple[bytes, int]:
+    """Distinct triples already in `_key` order (from `triple_lines`), written as they are."""
+    return ox.serialize(triples, format=FORMATS[extension], prefixes=prefixes) or b"", len(triples)
+
+
 def serialize(quads: Iterable[ox.Quad], extension: str) -> bytes:
     """Write quads (or, for triple formats, their triples) in the format of `extension`."""
     return serialize_counted(quads, extension)[0]
 
 
-def serialize_counted(quads: Iterable[ox.Quad], extension: str) -> tuple[bytes, int]:
-    """`serialize`, with the number of statements written (quads, or distinct triples)."""
+def serialize_counted(
+    quads: Iterable[ox.Quad], extension: str, prefixes: dict[str, str] | None = None
+) -> tuple[bytes, int]:
+    """`serialize`, with the number of statements written (quads, or distinct triples).
+    `prefixes`: those of `prefixes_for(quads)` when the caller has them already."""
     fmt = FORMATS[extension]
     items: list[ox.Quad] | list[ox.Triple]
     if fmt.supports_datasets:
@@ -97,7 +164,10 @@ def serialize_counted(quads: Iterable[ox.Quad], extension: str) -> tuple[bytes, 
                 seen.add(triple)
                 items.append(triple)
         items.sort(key=lambda t: _key(ox.Quad(t.subject, t.predicate, t.object)))
-    prefixes = prefixes_for(items) if extension in ("ttl", "trig", "rdf", "jsonld") else None
+    if extension not in ("ttl", "trig", "rdf", "jsonld"):
+        prefixes = None
+    elif prefixes is None:
+        prefixes = prefixes_for(items)
     return ox.serialize(items, format=fmt, prefixes=prefixes) or b"", len(items)
 
 
