@@ -4,11 +4,21 @@ Stages, in order, each owned by its module:
   1. load      parse every Turtle file (loading.py)        -> SyntaxProblem, exit 2
   2. evidence  check every quote against its source        -> EvidenceProblem, exit 1
   3. quality   the ontology quality report (quality.py)    -> QualityProblem, exit 1
-  4. reason    OWL 2 RL closure and consistency (reasoning.py) -> InconsistencyProblem, exit 1
-  5. validate  SHACL on the asserted data (validation.py)  -> ValidationProblem, exit 1
+  4. reason    OWL 2 RL closure and consistency (rules.py)  -> InconsistencyProblem, exit 1
+  5. validate  SHACL on the asserted data (shape_queries.py) -> ValidationProblem, exit 1
   6. write     dist/ built beside the old one and swapped in at once (release.py)
 
 `run_validate` stops after stage 5 and writes nothing but the report.
+
+Two engines reason and validate, with the same results (tests/test_rules.py and
+tests/test_shape_queries.py prove it on the real data and every fixture):
+
+  store      (default) the OWL 2 RL rules and the SHACL shapes compiled to SPARQL
+             and evaluated by pyoxigraph over an in-memory store: seconds for a
+             million triples (rules.py, shape_queries.py)
+  reference  owlrl and pyshacl themselves over rdflib graphs: minutes for a
+             hundred thousand triples (reasoning.py, validation.py); the yardstick,
+             and the way out for OWL or SHACL the store engine refuses
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Literal
 
 from .errors import QualityProblem, ValidationProblem
 from .evidence import check_evidence, read_sources
@@ -29,7 +39,12 @@ from .layout import Repository
 from .loading import LoadedRepository, load_repository
 from .quality import quality_report
 from .reasoning import Reasoned, check_consistency, reason
+from .rules import materialize
+from .shape_queries import validate_store
 from .validation import ValidationResult, validate
+
+Engine = Literal["store", "reference"]
+ENGINES: tuple[Engine, ...] = ("store", "reference")
 
 
 def peak_memory_mb() -> int:
@@ -95,11 +110,13 @@ def inputs_digest(repo: Repository) -> str:
     return digest.hexdigest()
 
 
-def check(repo: Repository, report: BuildReport) -> Checked:
+def check(repo: Repository, report: BuildReport, engine: Engine = "store") -> Checked:
     """Stages 1-5. Raises a BuildError subclass at the first failing stage."""
     with _stage(report, "load"):
         loaded = load_repository(repo)
         questions = read_questions(repo.competency_dir)
+        if engine == "store":
+            store = loaded.store()
     with _stage(report, "evidence"):
         sources = read_sources(loaded.sources, repo.sources_dir)
         report.counts["evidence quotes"] = check_evidence(loaded.documents, loaded.instance_files, sources)
@@ -108,14 +125,19 @@ def check(repo: Repository, report: BuildReport) -> Checked:
         report.warnings.extend(quality.warnings)
         if quality.errors:
             raise QualityProblem(quality.errors)
-    asserted = loaded.asserted()
     with _stage(report, "reason"):
-        reasoned = reason(loaded.ontology, asserted)
+        if engine == "store":
+            reasoned = materialize(store, loaded.ontology).reasoned()
+        else:
+            reasoned = reason(loaded.ontology, loaded.asserted())
         check_consistency(reasoned)
     with _stage(report, "validate"):
-        result = validate(asserted, loaded.shapes, loaded.ontology)
+        if engine == "store":
+            result = validate_store(store, loaded.shapes, loaded.ontology)
+        else:
+            result = validate(loaded.asserted(), loaded.shapes, loaded.ontology)
         report.warnings.extend(f.line() for f in result.warnings)
-    report.counts["asserted triples"] = len(asserted)
+    report.counts["asserted triples"] = len(store) if engine == "store" else len(loaded.asserted())
     report.counts["inferred triples"] = len(reasoned.inferred)
     report.counts["documents"] = len(loaded.documents)
     report.counts["competency questions"] = len(questions)
@@ -129,11 +151,14 @@ def _violation_text(result: ValidationResult) -> str:
 
 
 def run_validate(
-    repo: Repository, report_path: Path | None = None, progress: Callable[[str], None] | None = None
+    repo: Repository,
+    report_path: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+    engine: Engine = "store",
 ) -> BuildReport:
     """`spacecoop validate`: stages 1-5; writes only the SHACL report."""
     report = BuildReport(progress=progress)
-    checked = check(repo, report)
+    checked = check(repo, report, engine)
     if report_path is not None:
         report_path.parent.mkdir(parents=True, exist_ok=True)
         report_path.write_bytes(checked.validation.report.serialize(format="turtle", encoding="utf-8"))
@@ -143,7 +168,10 @@ def run_validate(
 
 
 def run_build(
-    repo: Repository, dist: Path | None = None, progress: Callable[[str], None] | None = None
+    repo: Repository,
+    dist: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+    engine: Engine = "store",
 ) -> BuildReport:
     """`spacecoop build`: stages 1-6. On any failure `dist/` is left exactly as it was."""
     from .release import write_release  # the writer is only needed once checks pass
@@ -156,7 +184,7 @@ def run_build(
     # pyLODE documents the vocabulary in a child process while the checks run.
     docs = DocsJob(parse_folder(repo.ontology_dir))
     try:
-        checked = check(repo, report)
+        checked = check(repo, report, engine)
     except BaseException:
         docs.cancel()
         raise

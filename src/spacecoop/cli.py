@@ -30,7 +30,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .build import run_build
 
     repo = _repository(args)
-    report = run_build(repo, Path(args.dist).resolve() if args.dist else None, _progress(args))
+    report = run_build(repo, Path(args.dist).resolve() if args.dist else None, _progress(args), args.engine)
     for warning in report.warnings if args.verbose else report.warnings[:20]:
         print(f"warning: {warning}", file=sys.stderr)
     if len(report.warnings) > 20 and not args.verbose:
@@ -44,7 +44,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     repo = _repository(args)
     report_path = Path(args.report).resolve() if args.report else None
-    report = run_validate(repo, report_path, _progress(args))
+    report = run_validate(repo, report_path, _progress(args), args.engine)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(report.summary())
@@ -70,6 +70,14 @@ def cmd_locate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _engine_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--engine", choices=("store", "reference"), default="store",  # build.ENGINES, without importing the build
+        help="who reasons and validates: 'store' (default) compiles the OWL 2 RL rules and the SHACL shapes "
+        "to SPARQL on pyoxigraph; 'reference' runs owlrl and pyshacl (same results, far slower)",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="spacecoop", description="A linked-data publisher for international space cooperation.")
     top.add_argument("--root", default=".", help="the repository folder (default: the current folder)")
@@ -79,11 +87,13 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--dist", help="write the release here instead of ROOT/dist")
     build.add_argument("--verbose", action="store_true", help="print every SHACL warning")
     build.add_argument("--progress", action="store_true", help="print each stage as it starts and ends (to stderr)")
+    _engine_option(build)
     build.set_defaults(func=cmd_build)
 
     validate = sub.add_parser("validate", help="run the checks (evidence, OWL 2 RL, SHACL) and write only the report")
     validate.add_argument("--report", default="validation.ttl", help="where to write the SHACL report (default: validation.ttl)")
     validate.add_argument("--progress", action="store_true", help="print each stage as it starts and ends (to stderr)")
+    _engine_option(validate)
     validate.set_defaults(func=cmd_validate)
 
     locate = sub.add_parser("locate", help="print the offsets of a quote in a source document's body")

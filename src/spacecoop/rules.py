@@ -154,7 +154,7 @@ class UnsupportedVocabulary(BuildError):
             "OWL 2 RL reasoning (spacecoop.rules) does not implement:\n"
             + "\n".join(f"  - {p}" for p in problems)
             + "\nimplement the rule in src/spacecoop/rules.py (and prove it in tests/test_rules.py) "
-            "or leave the axiom out"
+            "or leave the axiom out; `--engine reference` runs owlrl and pyshacl instead"
         )
         self.problems = problems
 

@@ -134,7 +134,7 @@ class UnsupportedShapes(BuildError):
             "SHACL validation (spacecoop.shape_queries) does not implement:\n"
             + "\n".join(f"  - {p}" for p in problems)
             + "\nimplement it in src/spacecoop/shape_queries.py (and prove it in tests/test_shape_queries.py) "
-            "or express the shape with what is implemented"
+            "or express the shape with what is implemented; `--engine reference` runs owlrl and pyshacl instead"
         )
         self.problems = problems
 
@@ -436,7 +436,7 @@ class Result:
     focus: object  # rdflib term
     path: object | None
     value: object | None
-    message: str
+    message: Literal | None  # as pyshacl writes it: sh:message with its language, substituted ones plain
     shape: object
     component: URIRef
     constraint: object | None = None
@@ -447,7 +447,7 @@ class Result:
             focus=str(self.focus),
             path=str(self.path) if self.path is not None else None,
             value=str(self.value) if self.value is not None else None,
-            message=self.message,
+            message=str(self.message) if self.message is not None else "",
             shape=str(self.shape),
             component=str(self.component).rsplit("#", 1)[-1],
         )
@@ -699,17 +699,17 @@ class Compiler:
         shape_path = shapes.path(shape)
         own = shapes.messages(shape)
         extra = [m for m in (messages or []) if m not in own]
-        texts = [str(m) for m in extra] + [str(m) for m in own]
+        texts = [*extra, *own]
         if bound is not None:
-            texts = [_substitute(t, bound) for t in texts]
+            texts = [Literal(_substitute(str(t), bound)) for t in texts]
         if not texts and generic is not None:
-            texts = [generic()]
+            texts = [Literal(generic())]
         self.ctx.results.append(Result(
             severity=shapes.severity(shape),
             focus=_rdflib(focus),
             path=path if path is not None else shape_path,
             value=_rdflib(value) if value is not None else None,
-            message=texts[0] if texts else "",
+            message=texts[0] if texts else None,
             shape=shape,
             component=SH[component],
             constraint=constraint,
@@ -1150,8 +1150,8 @@ def report_graph(results: Iterable[Result], conforms: bool, shapes: Graph) -> Gr
             (result, SH.resultSeverity, r.severity), (result, SH.focusNode, r.focus),
             (result, SH.sourceShape, r.shape), (result, SH.sourceConstraintComponent, r.component),
         ]
-        if r.message:
-            triples.append((result, SH.resultMessage, Literal(r.message)))
+        if r.message is not None:
+            triples.append((result, SH.resultMessage, r.message))
         if r.value is not None:
             triples.append((result, SH.value, r.value))
         if r.path is not None:

@@ -60,6 +60,15 @@ class ValidationResult:
         return {f.shape for f in self.findings if f.severity == severity}
 
 
+def copy_graph(graph: Graph) -> Graph:
+    """A copy with the same prefixes."""
+    copied = Graph()
+    for prefix, namespace in graph.namespaces():
+        copied.bind(prefix, namespace, override=True, replace=True)
+    copied += graph
+    return copied
+
+
 def validate(data: Graph, shapes: Graph, ontology: Graph) -> ValidationResult:
     """Validate asserted data; conforms is False only when there is a Violation."""
     # pyshacl "inoculates" only class and property definitions from ont_graph;
@@ -71,7 +80,7 @@ def validate(data: Graph, shapes: Graph, ontology: Graph) -> ValidationResult:
     mixed += ontology
     _conforms, report, _text = pyshacl_validate(
         mixed,
-        shacl_graph=shapes,
+        shacl_graph=copy_graph(shapes),  # pyshacl adds triples to the shapes graph it is given
         inference="none",
         advanced=False,  # SHACL Core and SHACL-SPARQL only, as Jena SHACL runs them
         inplace=True,  # `mixed` is already a private copy
