@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install build validate serve test bench clean
+.PHONY: install build validate serve test bench bench-endpoints bench-scale clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -28,6 +28,16 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_build.py
+
+# The endpoint against Virtuoso, a bare pyoxigraph server and rdflib-endpoint
+# (needs wrk and virtuoso-opensource from Debian); ARGS="--triples 1000000" for synthetic data.
+bench-endpoints: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python scripts/bench/run.py $(ARGS)
+
+# spacecoop build over 100k and 1M synthetic triples, then a server started on each release.
+bench-scale: $(STAMP)
+	$(BIN)/python scripts/bench/build_scale.py $(ARGS)
 
 clean:
 	rm -rf dist .dist-* .pytest_cache
