@@ -130,3 +130,24 @@ def test_a_long_query_whose_client_leaves_is_stopped(pool):
     assert run(scenario()) < 3  # stopped soon after the client left, long before the 10 s limit
     assert pool.stats.restarts == restarts + 1
     wait_for_workers(pool)
+
+
+LARGE = Job(  # an answer of several megabytes: more than a socket buffer holds
+    EXECUTE,
+    "SELECT ?n ?text WHERE { VALUES ?i { 0 1 2 3 4 5 6 7 8 9 } VALUES ?j { 0 1 2 3 4 5 6 7 8 9 } "
+    "VALUES ?k { 0 1 2 3 4 5 6 7 8 9 } BIND(?i * 100 + ?j * 10 + ?k AS ?n) "
+    'BIND(CONCAT(STR(?n), "' + "x" * 4000 + '") AS ?text) }',
+    media_type="text/csv",
+)
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_a_large_answer_is_read_whole_on_either_event_loop(pool, loop):
+    """uvloop, which uvicorn picks when it is installed, leaves the worker's socket non-blocking."""
+    runner = asyncio.run
+    if loop == "uvloop":
+        uvloop = pytest.importorskip("uvloop")  # a dependency except on Windows
+        runner = uvloop.run
+    for _ in range(2):  # the second query uses the socket the first one watched
+        answer = runner(pool.run_async(LARGE, 10))
+        assert answer.rows == 1000 and len(answer.body) > 4_000_000

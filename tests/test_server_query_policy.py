@@ -11,14 +11,16 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from spacecoop.query_policy import check_query, check_update, names_dataset
+from spacecoop.query_policy import check_query, check_update, names_dataset, read_every_token
 from spacecoop.store import QueryRefused
 
 URL = "http://127.0.0.1:{port}/sparql"
+COMPETENCY = Path(__file__).parent / "competency"
 
 REFUSED_SERVICE = {
     "plain": "SELECT * WHERE { SERVICE <{url}> { ?s ?p ?o } }",
@@ -185,3 +187,30 @@ def test_query_form(query, form):
 )
 def test_names_dataset(query, expected):
     assert names_dataset(query) is expected
+
+
+def _verdict(check, query: str) -> str | None:
+    try:
+        return check(query)
+    except QueryRefused as refusal:
+        return f"refused: {refusal}"
+
+
+_EVERY_CASE = [
+    *(t.replace("{url}", "http://example.org/") for t in (*REFUSED_SERVICE.values(), *ALLOWED.values())),
+    *REFUSED_SERVICE_TEXT.values(), *UPDATES, *FORMS,
+    *(path.read_text(encoding="utf-8") for path in sorted(COMPETENCY.glob("*.rq"))),
+]
+
+
+@pytest.mark.parametrize("query", _EVERY_CASE)
+def test_the_shortcut_gives_the_verdict_of_reading_every_token(query):
+    """check_query skips the token scan of a query that does not spell "service" and has no escape."""
+    assert _verdict(check_query, query) == _verdict(read_every_token, query)
+
+
+def test_the_shortcut_is_taken_for_an_ordinary_query_only():
+    ordinary = "SELECT * WHERE { ?s ?p ?o }"
+    assert check_query(ordinary) == "select"
+    with pytest.raises(QueryRefused):  # "service" spelled: the whole scan runs and refuses
+        check_query("SELECT * WHERE { sErViCe <http://example.org/> { ?s ?p ?o } }")

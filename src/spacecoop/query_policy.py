@@ -127,6 +127,15 @@ def check_query(query: str) -> str | None:
 
     Raises QueryRefused for updates and for SERVICE.
     """
+    if "\\" not in query and "service" not in query.lower():
+        # The common case, read only up to the form: a token that names SERVICE spells "service"
+        # (lower() maps each character on its own), and without escapes there is one view.
+        return _checked_form(_form(query))
+    return read_every_token(query)
+
+
+def read_every_token(query: str) -> str | None:
+    """`check_query` without its shortcut: every token of both views is read."""
     views = (query, _decode_escapes(query)) if "\\" in query else (query,)
     forms = {_form(view) for view in views}
     for keyword in sorted(k for k in forms if k in _UPDATE_KEYWORDS):
@@ -134,7 +143,14 @@ def check_query(query: str) -> str | None:
     for view in views:
         if any(_names_service(kind, value) for kind, value in tokens(view)):
             raise refuse_service()
-    form = _form(query) or ""
+    return _checked_form(_form(query))
+
+
+def _checked_form(keyword: str | None) -> str | None:
+    """The kind of query a first keyword makes; refuses an update."""
+    if keyword in _UPDATE_KEYWORDS:
+        raise refuse_update(keyword)
+    form = keyword or ""
     # Oxigraph accepts a keyword glued to the next one (`SELECTDISTINCT`): match by prefix.
     return next((kind for keyword, kind in _FORMS.items() if form.startswith(keyword)), None)
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
+import contextlib
 import logging
 import os
 import socket
@@ -425,6 +426,9 @@ class QueryPool:
             raise
         finally:
             loop.remove_reader(fd)
+            # uvloop (libuv) makes a watched descriptor non-blocking; the answer is read whole below.
+            with contextlib.suppress(OSError):
+                os.set_blocking(fd, True)
             timer.cancel()
             watcher.cancel()
         return self._conclude(run, result, timeout)
