@@ -801,7 +801,7 @@ def _run(args: argparse.Namespace, report: dict, workdir: Path, running: list[pe
         stopped = [t for st, t, _ in runaway_answers if st == 503]
         others = sorted({st for st, _, _ in runaway_answers if st != 503})
         print(f"runaway: spacecoop only, while one more client kept sending `{RUNAWAY_QUERY}` through all its "
-              f"rounds: {len(stopped)} of its {len(runaway_answers)} answers were 503 at the time limit"
+              f"rounds: {len(stopped)} of its {len(runaway_answers)} answers were 503, the query stopped at the time or memory limit"
               + (f" (median {statistics.median(stopped):.1f} s)" if stopped else
                  " (the phase was shorter than spacecoop's time limit)" if not runaway_answers else "")
               + (f", other statuses {others}" if others else "")
