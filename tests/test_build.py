@@ -292,6 +292,25 @@ def test_validate_command_fails_on_a_violation(repo_copy: Repository, tmp_path: 
         run_validate(repo_copy)
 
 
+@pytest.mark.parametrize("engine", ["store", "reference"])
+def test_validate_command_reports_the_same_violation_with_either_engine(
+    repo_copy: Repository, tmp_path: Path, engine: str
+) -> None:
+    path = sorted(repo_copy.instances_dir.glob("*.ttl"))[0]
+    with path.open("a", encoding="utf-8") as f:
+        f.write("\n<https://w3id.org/spacecoop/id/agreement/broken> a <https://w3id.org/spacecoop/ontology#Agreement> .\n")
+    result = spacecoop("--root", str(repo_copy.root), "validate", "--engine", engine,
+                       "--report", str(tmp_path / "r.ttl"), cwd=repo_copy.root)
+    assert result.returncode == 1
+    assert "id/agreement/broken" in result.stderr + result.stdout
+
+
+def test_an_unknown_engine_is_a_usage_error(repo_copy: Repository) -> None:
+    result = spacecoop("--root", str(repo_copy.root), "validate", "--engine", "fast", cwd=repo_copy.root)
+    assert result.returncode == 2
+    assert "invalid choice: 'fast'" in result.stderr
+
+
 def test_build_prints_counts_and_stage_times(repo_copy: Repository) -> None:
     result = spacecoop("--root", str(repo_copy.root), "build", cwd=repo_copy.root)
     assert result.returncode == 0, result.stderr

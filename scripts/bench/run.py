@@ -1,10 +1,11 @@
 """Benchmark spacecoop's SPARQL endpoint against a bare pyoxigraph server, Virtuoso and rdflib-endpoint.
 
-    .venv/bin/python scripts/bench/run.py [--dataset real | --triples N] [--seconds 10] [--rounds 3]
-        [--concurrency 1,8,32] [--peers spacecoop,bare,virtuoso,rdflib-endpoint] [--json out.json]
+    .venv/bin/python scripts/bench/run.py [--dataset real | --triples N | --dist DIST] [--seconds 10]
+        [--rounds 3] [--concurrency 1,8,32] [--peers spacecoop,bare,virtuoso,rdflib-endpoint]
+        [--unique-queries] [--json out.json] [--logs DIR]
 
 1. The data: `real` is the project's dist/ (built first if dist/manifest.json is
-   missing); `--triples N` generates a synthetic repository with
+   missing); `--dist DIST` another built release; `--triples N` generates a synthetic repository with
    scripts/bench/generate.py (seed 1) into .bench/synth-N and builds it there
    (an existing build of the same N is reused). Every peer serves the same
    quads: data.nq, ontology.ttl in graph/ontology and examples.ttl in graph/examples.
@@ -161,6 +162,10 @@ def snapshot(dist: Path, workdir: Path) -> Path:
 
 def dataset_dist(args: argparse.Namespace) -> tuple[Path, str]:
     """The release to benchmark, built (or generated and built) if needed, and its description."""
+    if args.dist is not None:
+        if not (args.dist / "manifest.json").is_file():
+            raise BenchError(f"{args.dist} holds no release (no manifest.json): run `spacecoop build --dist {args.dist}`")
+        return args.dist, f"the release in {args.dist}"
     if args.triples is None:
         dist = ROOT / "dist"
         if not (dist / "manifest.json").is_file():
@@ -617,6 +622,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--dataset", choices=["real"], default="real", help="the project's dist/ (default)")
     group.add_argument("--triples", type=int, help="a synthetic dataset of about N triples (scripts/bench/generate.py)")
+    group.add_argument("--dist", type=Path, help="a built release to benchmark (default: the project's dist/)")
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each wrk run (default 10)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per endpoint and concurrency (default 3)")
     parser.add_argument("--concurrency", default="1,8,32", help="comma-separated connection counts (default 1,8,32)")
@@ -627,6 +633,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="end every request's query with a comment holding a counter, so that no answer "
                              "cache (spacecoop has one) can reuse an earlier answer")
     parser.add_argument("--json", type=Path, help="also write every result to this file")
+    parser.add_argument("--logs", type=Path, default=ROOT / ".bench" / "logs",
+                        help="where the end of every endpoint's log is kept (default: .bench/logs)")
     args = parser.parse_args(argv)
     try:
         args.concurrency = [int(c) for c in args.concurrency.split(",") if c.strip()]
@@ -679,16 +687,15 @@ def main(argv: list[str]) -> int:
             with contextlib.suppress(BaseException):
                 log(f"stopping {peer.name}")
                 peer.stop()
-        keep_logs(workdir)
+        keep_logs(workdir, args.logs)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def keep_logs(workdir: Path, limit: int = 200_000) -> None:
-    """The end of every peer's log in .bench/logs/ (replaced at each run)."""
+def keep_logs(workdir: Path, folder: Path, limit: int = 200_000) -> None:
+    """The end of every peer's log in `folder` (replaced at each run)."""
     logs = sorted(workdir.glob("*.log")) + sorted(workdir.glob("virtuoso/db/virtuoso.log"))
     if not logs:
         return
-    folder = ROOT / ".bench" / "logs"
     with contextlib.suppress(OSError):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True, exist_ok=True)

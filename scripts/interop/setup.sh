@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install and prepare what the interoperability tests (tests/interop/) run:
-#   Debian: virtuoso-opensource (Virtuoso 7.2), raptor2-utils (rapper),
+#   Debian: virtuoso-opensource (Virtuoso 7.2), raptor2-utils (rapper), wrk (the benchmark),
 #           libapache-jena-java (Jena 4.5: riot, tdb2.tdbloader, shacl, rsparql), a Java runtime
 #   npm:    @comunica/query-sparql 3.3.0, from the lock file in scripts/interop/comunica/,
 #           into .interop/node_modules (3.3.0: 5.x needs Node 22, 4.5.0 drops language tags)
@@ -23,6 +23,7 @@ command -v javac >/dev/null || missing+=(default-jdk-headless)  # runs scripts/i
 command -v npm >/dev/null || missing+=(npm)
 command -v chromium >/dev/null || missing+=(chromium)               # tests/test_browser.py
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
+command -v wrk >/dev/null || missing+=(wrk)                         # tests/interop/test_benchmark.py
 if [ ${#missing[@]} -gt 0 ]; then
     step "apt-get install ${missing[*]}"
     sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
