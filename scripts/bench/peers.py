@@ -279,28 +279,25 @@ def start_spacecoop(dist: Path, workdir: Path, timeout: float = 600) -> Peer:
     return peer
 
 
-def start_bare(data: Path, workdir: Path, timeout: float = 600) -> Peer:
+def _start_ready(name: str, command: list[str], workdir: Path, timeout: float) -> Peer:
+    """Start `command + ["--port", P]` on a free port and wait for its first answer."""
     port = free_port()
-    command = [sys.executable, str(HERE / "bare_server.py"), str(data), "--port", str(port)]
-    peer = _started("bare", command, port, workdir)
+    peer = _started(name, [*command, "--port", str(port)], port, workdir)
     try:
         peer.ready_seconds = wait_ready(peer, timeout)
     except BaseException:
         peer.stop()
         raise
     return peer
+
+
+def start_bare(data: Path, workdir: Path, timeout: float = 600) -> Peer:
+    return _start_ready("bare", [sys.executable, str(HERE / "bare_server.py"), str(data)], workdir, timeout)
 
 
 def start_rdflib(data: Path, workdir: Path, timeout: float = 900) -> Peer:
-    port = free_port()
-    command = [sys.executable, str(Path(__file__).resolve()), "serve-rdflib", str(data), "--port", str(port)]
-    peer = _started("rdflib-endpoint", command, port, workdir)
-    try:
-        peer.ready_seconds = wait_ready(peer, timeout)
-    except BaseException:
-        peer.stop()
-        raise
-    return peer
+    command = [sys.executable, str(Path(__file__).resolve()), "serve-rdflib", str(data)]
+    return _start_ready("rdflib-endpoint", command, workdir, timeout)
 
 
 # --------------------------------------------------------------------------

@@ -43,8 +43,7 @@ from .rules import materialize
 from .shape_queries import validate_store
 from .validation import ValidationResult, validate
 
-Engine = Literal["store", "reference"]
-ENGINES: tuple[Engine, ...] = ("store", "reference")
+Engine = Literal["store", "reference"]  # the choices of `--engine` (cli.py)
 
 
 def peak_memory_mb() -> int:

@@ -72,7 +72,7 @@ def cmd_locate(args: argparse.Namespace) -> int:
 
 def _engine_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
-        "--engine", choices=("store", "reference"), default="store",  # build.ENGINES, without importing the build
+        "--engine", choices=("store", "reference"), default="store",  # build.Engine; the build is not imported here
         help="who reasons and validates: 'store' (default) compiles the OWL 2 RL rules and the SHACL shapes "
         "to SPARQL on pyoxigraph; 'reference' runs owlrl and pyshacl (same results, far slower)",
     )

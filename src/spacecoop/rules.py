@@ -521,21 +521,16 @@ def _rules(vocabulary: Vocabulary, delta: ox.NamedNode, new: ox.NamedNode, same_
             f"INSERT {{ GRAPH {N} {{ ?x a ?c2 }} }} WHERE {{ {_values('?c1 ?c2', sorted(v.subclass))} "
             f"GRAPH {D} {{ ?x a ?c1 }} {absent('?x', 'a', '?c2')} }}"
         )
-    # prp-dom and prp-rng: each (node, property) once, however many values it has.
-    if v.domain:
-        properties = " ".join(_sparql(p) for p in sorted({p for p, _c in v.domain}))
-        ops.append(
-            f"INSERT {{ GRAPH {N} {{ ?x a ?c }} }} WHERE {{ "
-            f"{{ SELECT DISTINCT ?x ?p WHERE {{ VALUES ?p {{ {properties} }} GRAPH {D} {{ ?x ?p ?y }} }} }} "
-            f"{_values('?p ?c', sorted(v.domain))} {absent('?x', 'a', '?c')} }}"
-        )
-    if v.range:
-        properties = " ".join(_sparql(p) for p in sorted({p for p, _c in v.range}))
-        ops.append(
-            f"INSERT {{ GRAPH {N} {{ ?y a ?c }} }} WHERE {{ "
-            f"{{ SELECT DISTINCT ?y ?p WHERE {{ VALUES ?p {{ {properties} }} GRAPH {D} {{ ?x ?p ?y }} }} }} "
-            f"{_values('?p ?c', sorted(v.range))} {absent('?y', 'a', '?c')} }}"
-        )
+    # prp-dom types the subject (?x), prp-rng the object (?y): each (node, property) once,
+    # however many values it has.
+    for table, node in ((v.domain, "?x"), (v.range, "?y")):
+        if table:
+            properties = " ".join(_sparql(p) for p in sorted({p for p, _c in table}))
+            ops.append(
+                f"INSERT {{ GRAPH {N} {{ {node} a ?c }} }} WHERE {{ "
+                f"{{ SELECT DISTINCT {node} ?p WHERE {{ VALUES ?p {{ {properties} }} GRAPH {D} {{ ?x ?p ?y }} }} }} "
+                f"{_values('?p ?c', sorted(table))} {absent(node, 'a', '?c')} }}"
+            )
     if v.subproperty:
         ops.append(
             f"INSERT {{ GRAPH {N} {{ ?x ?q ?y }} }} WHERE {{ {_values('?p ?q', sorted(v.subproperty))} "

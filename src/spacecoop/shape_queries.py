@@ -366,7 +366,7 @@ def _range_matches(v: object, bound: Literal, parameter: URIRef) -> bool:
     try:
         return _RANGE[parameter](compare_literal(v, bound))
     except (TypeError, NotImplementedError):
-        return False
+        return False  # values that cannot be compared do not conform: pyshacl's value_range_constraints
 
 
 def _language_matches(v: object, languages: set[str]) -> bool:
