@@ -76,6 +76,7 @@ def test_defaults_without_either():
         {"SPACECOOP_BUILD": "sometimes"},
         {"SPACECOOP_WORKERS": "0"},
         {"SPACECOOP_TIME_LIMIT": "-1"},
+        {"SPACECOOP_MEMORY_STORE": "-1"},
     ],
 )
 def test_invalid_settings_are_refused_with_a_message(environ):

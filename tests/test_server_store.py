@@ -26,7 +26,7 @@ from test_server_support import (
 )
 
 from spacecoop.layout import Release
-from spacecoop.oxigraph_store import MARKER, OxigraphStore, ReleaseError, prepare
+from spacecoop.oxigraph_store import BYTES_PER_QUAD, MARKER, OxigraphStore, ReleaseError, memory_estimate, prepare
 from spacecoop.query_pool import WorkerError
 from spacecoop.query_worker import EXECUTE, Job
 from spacecoop.store import QueryRequest, QuerySyntaxError, QueryTimeout, RowLimitExceeded
@@ -230,3 +230,48 @@ def test_a_copied_release_serves_from_its_own_store(release, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(release.root, copy)
     assert prepare(Release(copy)).path == copy / "store"
+
+
+ANSWER_CHECKS = [
+    ("SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o", "application/sparql-results+json"),
+    ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g", "text/csv"),
+    (f"CONSTRUCT WHERE {{ <{ESA}> ?p ?o }}", "application/n-triples"),
+    (f"ASK {{ GRAPH <{GRAPH_A}> {{ <{ESA}> ?p ?o }} }}", "application/sparql-results+xml"),
+]
+
+
+def _answers(store: OxigraphStore) -> list[bytes]:
+    """Each answer's bytes; a graph's lines sorted (a store gives its triples in its own order)."""
+    answers = []
+    for query, media_type in ANSWER_CHECKS:
+        body = store.execute(QueryRequest(query), media_type, timeout=10, max_rows=None).body
+        answers.append(b"".join(sorted(body.splitlines(keepends=True))) if media_type.endswith("triples") else body)
+    return answers
+
+
+def test_a_small_release_is_copied_into_each_workers_memory_and_answers_the_same(release):
+    budget = memory_estimate(prepare(release).counts)
+    on_disk = OxigraphStore.open(release.root, workers=1, memory_store=0)
+    in_memory = OxigraphStore.open(release.root, workers=1, memory_store=budget)
+    try:
+        assert not on_disk.pool.in_memory
+        assert in_memory.pool.in_memory
+        answers = _answers(on_disk)
+        assert b"agency/esa" in answers[0] and b"true" in answers[3]
+        assert _answers(in_memory) == answers
+    finally:
+        on_disk.close()
+        in_memory.close()
+
+
+def test_a_release_larger_than_the_memory_budget_is_read_from_disk(release):
+    budget = memory_estimate(prepare(release).counts) - 1
+    store = OxigraphStore.open(release.root, workers=1, memory_store=budget)
+    try:
+        assert not store.pool.in_memory
+    finally:
+        store.close()
+
+
+def test_the_memory_estimate_counts_the_named_graphs_and_their_merge():
+    assert memory_estimate({"a": 10, "b": 15}) == 2 * 25 * BYTES_PER_QUAD

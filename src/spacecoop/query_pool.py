@@ -6,7 +6,8 @@ a time. `QueryPool.run` hands a job to an idle worker and waits for the reply
 until the deadline; past it, the worker is killed (SIGKILL, then reaped, so
 the evaluation has stopped before the caller hears of it) and a replacement
 is started in the background. The same happens to a worker whose memory grows
-past the pool's memory limit while it evaluates a query (one query cannot
+by more than the pool's memory limit (counted from what it held once ready,
+its copy of the store included) while it evaluates a query (one query cannot
 exhaust the machine's memory before its time is up), and to one whose client
 has gone away (nobody would read its answer) once it has run `SLOW_QUERY`
 seconds: a query about to end is left to end, a new worker costs more. The time limit counts
@@ -100,6 +101,7 @@ class WorkerError(StoreError):
 class _Worker:
     process: subprocess.Popen[bytes]
     connection: Connection
+    baseline: int = 0  # bytes it held once ready: what a query adds is measured from there
     _stopping: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def stop(self) -> None:
@@ -169,13 +171,21 @@ class _Run:
 
 class QueryPool:
     def __init__(
-        self, store_path: Path, size: int, prefixes: dict[str, str], *, memory_limit: int | None = None
+        self,
+        store_path: Path,
+        size: int,
+        prefixes: dict[str, str],
+        *,
+        memory_limit: int | None = None,
+        in_memory: bool = False,
     ) -> None:
-        """`memory_limit`: bytes a worker may hold while it evaluates a query (None: no limit)."""
+        """`memory_limit`: bytes a query may add to its worker's memory (None: no limit).
+        `in_memory`: each worker evaluates on its own in-memory copy of the store."""
         if size < 1:
             raise ValueError("a query pool needs at least one worker")
         self.memory_limit = memory_limit
-        self._config = {"store": str(store_path), "prefixes": prefixes}
+        self.in_memory = in_memory
+        self._config = {"store": str(store_path), "prefixes": prefixes, "in_memory": in_memory}
         self._idle: list[_Worker] = []  # last in, first out: the warmest worker goes first
         self._waiters: collections.deque[_Waiter] = collections.deque()
         self._all: set[_Worker] = set()
@@ -217,6 +227,7 @@ class QueryPool:
         if not sandboxed and self.sandboxed:
             log.warning("query workers cannot be denied network access on this platform")
         self.sandboxed = self.sandboxed and sandboxed
+        worker.baseline = _resident_bytes(process.pid)
         return worker
 
     def _discard(self, worker: _Worker) -> None:
@@ -293,7 +304,7 @@ class QueryPool:
     def _check(self, run: _Run) -> str | None:
         """What the watcher sees of a running query: _MEMORY past the limit; lowers a slow one's priority."""
         pid = run.worker.process.pid
-        if self.memory_limit and _resident_bytes(pid) > self.memory_limit:
+        if self.memory_limit and _resident_bytes(pid) - run.worker.baseline > self.memory_limit:
             return _MEMORY
         if not run.lowered and time.monotonic() - run.started >= SLOW_QUERY:
             # A long query: let the short ones have the CPU first while it goes on.

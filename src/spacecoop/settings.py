@@ -40,6 +40,11 @@ class Settings:
     query_memory: int = _setting(
         1024, "megabytes of memory a query may use; then it is stopped and the client gets 503"
     )
+    memory_store: int = _setting(
+        64,
+        "megabytes each query worker may spend on its own in-memory copy of the store, where queries "
+        "run about twice as fast; a larger release is read from disk; 0 always reads from disk",
+    )
     max_body: int = _setting(1_048_576, "largest request body in bytes; larger gets 413")
     workers: int = _setting(
         4, "query worker processes (queries run in parallel in these, each stoppable at the time limit)"
@@ -84,6 +89,7 @@ class Settings:
                 (self.workers < 1, "at least one query worker is needed"),
                 (self.cache_max_age < 0, "the cache max-age cannot be negative"),
                 (self.answer_cache < 0, "the answer cache cannot hold fewer than 0 megabytes"),
+                (self.memory_store < 0, "the in-memory store cannot hold fewer than 0 megabytes"),
             )
             if wrong
         ]

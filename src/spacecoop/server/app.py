@@ -49,6 +49,7 @@ async def health(request: Request) -> JSONResponse:
             "size": pool.size,
             "running": running,
             "sandboxed": pool.sandboxed,
+            "in_memory": pool.in_memory,
             "queries": pool.stats.queries,
             "slow": pool.stats.slow,
             "timeouts": pool.stats.timeouts,

@@ -87,12 +87,18 @@ def ensure_release(repo: Repository, dist: Path, mode: str) -> None:
         print(run_build(repo, dist).summary(), file=sys.stderr)
 
 
-def _open_store(args: argparse.Namespace, settings: Settings, workers: int) -> Store:
+def _open_store(args: argparse.Namespace, settings: Settings, workers: int, *, serving: bool = True) -> Store:
+    """`serving`: for a server (a one-off query does not copy the store into memory first)."""
     from spacecoop.oxigraph_store import OxigraphStore
 
     assert settings.dist is not None
     ensure_release(Repository(Path(args.root).resolve()), settings.dist, settings.build)
-    return OxigraphStore.open(settings.dist, workers=workers, memory_limit=settings.query_memory * 2**20)
+    return OxigraphStore.open(
+        settings.dist,
+        workers=workers,
+        memory_limit=settings.query_memory * 2**20,
+        memory_store=settings.memory_store * 2**20 if serving else 0,
+    )
 
 
 def cmd_serve(args: argparse.Namespace, open_store: Callable[..., Store] | None = None) -> int:
@@ -163,7 +169,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     _configure_logging(settings.log_level if args.log_level else "warning")
     text = _read_query(args)
     try:
-        store = _open_store(args, settings, workers=1)
+        store = _open_store(args, settings, workers=1, serving=False)
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
