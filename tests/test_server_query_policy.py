@@ -214,3 +214,29 @@ def test_the_shortcut_is_taken_for_an_ordinary_query_only():
     assert check_query(ordinary) == "select"
     with pytest.raises(QueryRefused):  # "service" spelled: the whole scan runs and refuses
         check_query("SELECT * WHERE { sErViCe <http://example.org/> { ?s ?p ?o } }")
+
+
+def test_the_verdict_on_a_short_query_is_kept_and_a_refusal_is_given_every_time():
+    from spacecoop import query_policy
+
+    query = "SELECT * WHERE { ?s ?p ?o } # kept"
+    before = query_policy._check_short.cache_info()
+    assert query_policy.check_query_cached(query) == "select"
+    assert query_policy.check_query_cached(query) == "select"
+    after = query_policy._check_short.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)
+    refused = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"
+    for _ in range(2):
+        with pytest.raises(QueryRefused):
+            query_policy.check_query_cached(refused)
+
+
+def test_a_long_query_is_checked_in_full_and_not_kept():
+    from spacecoop import query_policy
+
+    long_query = "SELECT * WHERE { ?s ?p ?o }" + " " * query_policy.SHORT_QUERY + "# service"
+    before = query_policy._check_short.cache_info()
+    assert query_policy.check_query_cached(long_query) == "select"
+    assert query_policy._check_short.cache_info().currsize == before.currsize
+    with pytest.raises(QueryRefused):
+        query_policy.check_query_cached(long_query.replace("?s ?p ?o }", "SERVICE <http://e.org/> { ?s ?p ?o } }"))

@@ -36,7 +36,7 @@ from rdflib.term import Node
 
 from spacecoop.layout import Release
 from spacecoop.namespaces import EXAMPLES_GRAPH, ONTOLOGY_GRAPH, PREFIXES
-from spacecoop.query_policy import GRAPH, SELECT, check_query
+from spacecoop.query_policy import GRAPH, SELECT, SHORT_QUERY, check_query, check_query_cached
 from spacecoop.query_pool import QueryPool
 from spacecoop.query_worker import EXECUTE, KIND, SOLUTIONS, TRIPLES, Answer, Job
 from spacecoop.store import QueryRequest, QueryResult, QuerySyntaxError, StoreError
@@ -224,7 +224,7 @@ class OxigraphStore:
     def execute(
         self, request: QueryRequest, media_type: str, *, timeout: float, max_rows: int | None
     ) -> QueryResult:
-        check_query(request.query)
+        check_query_cached(request.query)
         job = self._job(EXECUTE, request, media_type=media_type, max_rows=max_rows)
         answer: Answer = self._pool.run(job, timeout, request.abandoned)
         return QueryResult(answer.kind, media_type, answer.body, answer.rows)
@@ -240,7 +240,10 @@ class OxigraphStore:
     ) -> QueryResult:
         """`execute` on the event loop (see `QueryPool.run_async`); `disconnected` completes
         when the client goes away."""
-        check_query(request.query)
+        if len(request.query) <= SHORT_QUERY:
+            check_query_cached(request.query)
+        else:  # reading a long query's tokens would stall the event loop
+            await asyncio.to_thread(check_query, request.query)
         job = self._job(EXECUTE, request, media_type=media_type, max_rows=max_rows)
         answer: Answer = await self._pool.run_async(job, timeout, disconnected)
         return QueryResult(answer.kind, media_type, answer.body, answer.rows)

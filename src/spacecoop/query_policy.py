@@ -22,6 +22,7 @@ ability to open network sockets (see `spacecoop.sandbox`).
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Iterator
 
@@ -132,6 +133,21 @@ def check_query(query: str) -> str | None:
         # (lower() maps each character on its own), and without escapes there is one view.
         return _checked_form(_form(query))
     return read_every_token(query)
+
+
+SHORT_QUERY = 4096  # characters: a query up to this long is quick to check, and its verdict is kept
+
+
+@functools.lru_cache(maxsize=4096)
+def _check_short(query: str) -> str | None:
+    return check_query(query)
+
+
+def check_query_cached(query: str) -> str | None:
+    """`check_query`, with the verdicts on the last few thousand short queries kept: the
+    server checks a query before it negotiates the answer's format and the store checks
+    it again before it runs it, and clients repeat queries. A refusal is not kept (it raises)."""
+    return _check_short(query) if len(query) <= SHORT_QUERY else check_query(query)
 
 
 def read_every_token(query: str) -> str | None:

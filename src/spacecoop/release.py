@@ -33,13 +33,13 @@ from .serialization import (
     MEDIA_TYPES,
     canonical_lines,
     canonical_quads,
-    parse_lines,
-    prefixes_for_text,
+    convert_file,
+    prefixes_for_lines,
     serialize,
     serialize_counted,
-    serialize_triples,
     to_quads,
     triple_lines,
+    write_lines,
 )
 from .vocabulary_docs import DocsJob as start_docs
 
@@ -60,8 +60,12 @@ def _write(path: Path, data: bytes) -> None:
 def _gzip(path: Path) -> Path:
     target = path.with_name(path.name + ".gz")
     # Level 6 (zlib's default): a third of level 9's time for a few percent more bytes.
-    with open(target, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz:
-        gz.write(path.read_bytes())
+    with (
+        open(path, "rb") as source,
+        open(target, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz,
+    ):
+        shutil.copyfileobj(source, gz, 2**20)
     return target
 
 
@@ -113,26 +117,26 @@ def _write_files(repo: Repository, out: Path, checked: "Checked", inputs: str, d
     dump(release.examples_ttl.name, canonical_quads({None: examples_graph(questions)}))
 
     # The data: the asserted quads as pyoxigraph parsed them, with the inferred graph,
-    # handled as canonical N-Quads lines (see serialization.canonical_lines).
+    # handled as canonical N-Quads lines (see serialization.canonical_lines). The other
+    # data dumps are converted from data.nq file to file, never held whole in memory.
     lines = canonical_lines(chain(loaded.dataset(), to_quads({str(INFERRED_GRAPH): checked.reasoned.inferred})))
-    nquads = "\n".join(lines) + "\n" if lines else ""
-    _write(out / "data.nq", nquads.encode("utf-8"))
+    write_lines(lines, out / "data.nq")
     statements["data.nq"] = len(lines)
     # The embedded store loads from data.nq while the other files are written (pyoxigraph
     # lets go of the interpreter while it loads): a server then starts without loading.
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as background:
         store = background.submit(load_store, release, out / STORE_LOADING, verify=False)
-        data_prefixes = prefixes_for_text(nquads)
-        del nquads
-        data_quads = parse_lines(lines, "nq")
-        dump("data.trig", data_quads, data_prefixes)
-        dump("data.jsonld", data_quads, data_prefixes)
-        del data_quads
-        asserted = parse_lines(triple_lines(lines, leave_out=f"<{INFERRED_GRAPH}>"), "nt")
-        # Same terms as the data, so the same prefixes (the inferred graph names no new resource).
-        data, statements[release.asserted_ttl.name] = serialize_triples(asserted, "ttl", data_prefixes)
-        _write(release.asserted_ttl, data)
-        del asserted, data
+        data_prefixes = prefixes_for_lines(lines)
+        for name in ("data.trig", "data.jsonld"):
+            convert_file(out / "data.nq", "nq", out / name, name.rsplit(".", 1)[-1], data_prefixes)
+            statements[name] = len(lines)
+        asserted = triple_lines(lines, leave_out=f"<{INFERRED_GRAPH}>")
+        with tempfile.TemporaryDirectory(dir=out.parent) as scratch:
+            write_lines(asserted, Path(scratch) / "asserted.nt")
+            # Same terms as the data, so the same prefixes (the inferred graph names no new resource).
+            convert_file(Path(scratch) / "asserted.nt", "nt", release.asserted_ttl, "ttl", data_prefixes)
+        statements[release.asserted_ttl.name] = len(asserted)
+        del asserted
         for source in sorted(repo.sources_dir.glob("*.txt")):
             _write(out / "sources" / source.name, source.read_bytes())
         _write(release.docs_html, docs.result().encode("utf-8"))

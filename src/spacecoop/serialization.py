@@ -9,6 +9,7 @@ sorted (types first), and pyoxigraph writes every format from that order.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Iterable
 
 import pyoxigraph as ox
@@ -100,12 +101,39 @@ def _triple_line_key(line: str) -> tuple[int, str, str, str]:
     return (1 if subject.startswith("_:") else 0, subject, "0" if predicate == _RDF_TYPE else predicate, rest[:-2])
 
 
+def _mentions_blank_node(quad: ox.Quad) -> bool:
+    # A triple term (RDF 1.2) is counted in: canonicalising a quad without a blank node changes nothing.
+    return not all(
+        isinstance(term, (ox.NamedNode, ox.Literal, ox.DefaultGraph))
+        for term in (quad.subject, quad.object, quad.graph_name)
+    )
+
+
 def canonical_lines(quads: Iterable[ox.Quad]) -> list[str]:
-    """The N-Quads lines of named-graph quads with RDFC-1.0 blank node labels, in `_key` order."""
-    dataset = ox.Dataset(quads)
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    lines = str(dataset).splitlines()
+    """The distinct N-Quads lines of named-graph quads with RDFC-1.0 blank node labels, in `_key` order.
+
+    RDFC-1.0 labels a blank node from the quads that mention blank nodes and from
+    nothing else, so only those quads are put into a Dataset and canonicalised; the
+    others are written as lines at once. A million statements are then never held
+    twice (a Dataset of them all, and its text) besides the lines themselves.
+    """
+    lines: list[str] = []
+    blank = ox.Dataset()
+    for quad in quads:
+        if _mentions_blank_node(quad):
+            blank.add(quad)
+        else:
+            lines.append(f"{quad} .")
+    if len(blank):
+        blank.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        lines.extend(str(blank).splitlines())
     lines.sort(key=_line_key)
+    kept = 0  # the same quad given twice is one line, as in a Dataset
+    for line in lines:
+        if kept == 0 or line != lines[kept - 1]:
+            lines[kept] = line
+            kept += 1
+    del lines[kept:]
     return lines
 
 
@@ -119,26 +147,38 @@ def triple_lines(lines: Iterable[str], leave_out: str | None = None) -> list[str
     return sorted(triples, key=_triple_line_key)
 
 
-def parse_lines(lines: list[str], extension: str) -> list[ox.Quad] | list[ox.Triple]:
-    """The statements of N-Quads ("nq") or N-Triples ("nt") lines, in their order."""
-    return list(ox.parse(("\n".join(lines) + "\n").encode("utf-8"), format=FORMATS[extension]))
+def write_lines(lines: Iterable[str], path: Path) -> None:
+    """Write N-Quads or N-Triples lines to a file, a newline after each."""
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        out.writelines(line + "\n" for line in lines)
+
+
+def convert_file(source: Path, source_extension: str, target: Path, extension: str, prefixes: dict[str, str]) -> None:
+    """Write the statements of an N-Quads or N-Triples file, in its order, in the format of
+    `extension`: both files are streamed, so a dump of millions of statements is never
+    held in memory."""
+    ox.serialize(
+        ox.parse(path=source, format=FORMATS[source_extension]),
+        output=target,
+        format=FORMATS[extension],
+        prefixes=prefixes,
+    )
 
 
 _ID_IRI = re.compile(r"<" + re.escape(str(ID)) + r"([a-z][a-z0-9-]*)/[^/>]+>")
+_CHUNK = 10_000  # lines searched at once: one pass of the regex, without the whole text in memory
 
 
-def prefixes_for_text(text: str) -> dict[str, str]:
-    """`prefixes_for` the statements of an N-Quads or N-Triples text."""
+def prefixes_for_lines(lines: list[str]) -> dict[str, str]:
+    """`prefixes_for` the statements of N-Quads or N-Triples lines."""
+    segments: set[str] = set()
+    for start in range(0, len(lines), _CHUNK):
+        segments.update(_ID_IRI.findall("\n".join(lines[start : start + _CHUNK])))
     prefixes = {name: iri for name, iri in PREFIXES.items() if name != "id"}
-    for segment in sorted(set(_ID_IRI.findall(text))):
+    for segment in sorted(segments):
         if segment not in prefixes:
             prefixes[segment] = f"{ID}{segment}/"
     return prefixes
-
-
-def serialize_triples(triples: list[ox.Triple], extension: str, prefixes: dict[str, str]) -> tuple[bytes, int]:
-    """Distinct triples already in `_key` order (from `triple_lines`), written as they are."""
-    return ox.serialize(triples, format=FORMATS[extension], prefixes=prefixes) or b"", len(triples)
 
 
 def serialize(quads: Iterable[ox.Quad], extension: str) -> bytes:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import hashlib
 import threading
 from dataclasses import dataclass
@@ -55,7 +54,7 @@ FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 ALLOWED = "GET, HEAD, POST, OPTIONS"
-INLINE_CHECK = 4096  # characters: a longer query is checked in the thread pool, not on the event loop
+INLINE_CHECK = query_policy.SHORT_QUERY  # characters: a longer query is checked in the thread pool
 
 
 @dataclass(frozen=True)
@@ -190,15 +189,10 @@ def matches(if_none_match: str | None, etag: str) -> bool:
     return any(tag == "*" or tag.removeprefix("W/") == opaque for tag in candidates)
 
 
-# The form of the short queries seen lately: a client repeating a query is not tokenized again.
-# (A refused query raises, and exceptions are never cached.)
-_checked = functools.lru_cache(maxsize=4096)(query_policy.check_query)
-
-
 async def _query_kind(store: Store, query: str) -> str:
     with store_errors():
         if len(query) <= INLINE_CHECK:
-            kind = _checked(query)
+            kind = query_policy.check_query_cached(query)
         else:  # reading a long query's tokens takes long enough to stall other requests
             kind = await run_in_threadpool(query_policy.check_query, query)
         if kind is None:  # no form the tokenizer knows: the store's parser has the last word
