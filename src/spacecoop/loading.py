@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -58,7 +59,6 @@ class LoadedRepository:
         return named
 
     _asserted: Graph | None = field(default=None, repr=False, compare=False)
-    _dataset: ox.Dataset | None = field(default=None, repr=False, compare=False)
     _store: ox.Store | None = field(default=None, repr=False, compare=False)
 
     def asserted(self) -> Graph:
@@ -70,26 +70,20 @@ class LoadedRepository:
             self._asserted = union
         return self._asserted
 
-    def dataset(self) -> ox.Dataset:
-        """The asserted data as pyoxigraph quads, one named graph per file (made once).
+    def quads(self) -> Iterator[ox.Quad]:
+        """The asserted data as pyoxigraph quads, one named graph per file, as the files are read.
 
         The files are parsed again by pyoxigraph rather than copied out of
         rdflib: at a million triples that is ten times faster, and the quads
-        keep each literal exactly as the file writes it.
+        keep each literal exactly as the file writes it. Nothing is kept: the
+        release is written from this stream without a second copy of the data.
         """
-        if self._dataset is None:
-            named = {source_graph(sid): path for sid, path in sorted(self.instance_files.items())}
-            named[str(SOURCES_GRAPH)] = self.sources_file
-            quads: list[ox.Quad] = []
-            for name, path in named.items():
-                graph = ox.NamedNode(name)
-                quads.extend(
-                    ox.Quad(t.subject, t.predicate, t.object, graph)
-                    for t in ox.parse(path=path, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
-                )
-            self._dataset = ox.Dataset(quads)
-        return self._dataset
-
+        named = {source_graph(sid): path for sid, path in sorted(self.instance_files.items())}
+        named[str(SOURCES_GRAPH)] = self.sources_file
+        for name, path in named.items():
+            graph = ox.NamedNode(name)
+            for triple in ox.parse(path=path, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()):
+                yield ox.Quad(triple.subject, triple.predicate, triple.object, graph)
 
     def store(self) -> ox.Store:
         """The asserted data merged into the default graph of an in-memory store (made once):

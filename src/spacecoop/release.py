@@ -119,7 +119,7 @@ def _write_files(repo: Repository, out: Path, checked: "Checked", inputs: str, d
     # The data: the asserted quads as pyoxigraph parsed them, with the inferred graph,
     # handled as canonical N-Quads lines (see serialization.canonical_lines). The other
     # data dumps are converted from data.nq file to file, never held whole in memory.
-    lines = canonical_lines(chain(loaded.dataset(), to_quads({str(INFERRED_GRAPH): checked.reasoned.inferred})))
+    lines = canonical_lines(chain(loaded.quads(), to_quads({str(INFERRED_GRAPH): checked.reasoned.inferred})))
     write_lines(lines, out / "data.nq")
     statements["data.nq"] = len(lines)
     # The embedded store loads from data.nq while the other files are written (pyoxigraph
