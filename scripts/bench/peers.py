@@ -322,70 +322,9 @@ VIRTUOSO_SETTINGS = {
     "NumberOfBuffers": 170000, "MaxDirtyBuffers": 130000, "ServerThreads": 64, "MaxKeepAlives": 64,
     "MaxClientConnections": 64, "ThreadsPerQuery": 2, "MaxQueryMem": "2G", "ResultSetMaxRows": 1000000,
     "MaxQueryCostEstimationTime": 0, "MaxQueryExecutionTime": 60, "KeepAliveTimeout": 10,
+    "AsyncQueueMaxThreads": 10,
 }
-VIRTUOSO_INI = """\
-[Database]
-DatabaseFile       = {db}/virtuoso.db
-ErrorLogFile       = {db}/virtuoso.log
-LockFile           = {db}/virtuoso.lck
-TransactionFile    = {db}/virtuoso.trx
-xa_persistent_file = {db}/virtuoso.pxa
-ErrorLogLevel      = 7
-FileExtend         = 200
-MaxCheckpointRemap = 2000
-Striping           = 0
-TempStorage        = TempDatabase
-
-[TempDatabase]
-DatabaseFile       = {db}/virtuoso-temp.db
-TransactionFile    = {db}/virtuoso-temp.trx
-MaxCheckpointRemap = 2000
-Striping           = 0
-
-[Parameters]
-ServerPort               = {sql_port}
-LiteMode                 = 0
-DisableUnixSocket        = 1
-DisableTcpSocket         = 0
-MaxClientConnections     = {MaxClientConnections}
-CheckpointInterval       = 60
-O_DIRECT                 = 0
-CaseMode                 = 2
-MaxStaticCursorRows      = 5000
-AllowOSCalls             = 0
-DirsAllowed              = ., {share}/vad, {load}
-VADInstallDir            = {share}/vad/
-NumberOfBuffers          = {NumberOfBuffers}
-MaxDirtyBuffers          = {MaxDirtyBuffers}
-MaxQueryMem              = {MaxQueryMem}
-ThreadsPerQuery          = {ThreadsPerQuery}
-AsyncQueueMaxThreads     = 10
-
-[HTTPServer]
-ServerPort                  = {http_port}
-ServerRoot                  = {vsp}
-MaxClientConnections        = {MaxClientConnections}
-DavRoot                     = DAV
-EnabledDavVSP               = 0
-HTTPProxyEnabled            = 0
-ServerThreads               = {ServerThreads}
-MaxKeepAlives               = {MaxKeepAlives}
-KeepAliveTimeout            = {KeepAliveTimeout}
-Charset                     = UTF-8
-EnabledGzipContent          = 0
-
-[Client]
-SQL_PREFETCH_ROWS  = 100
-SQL_PREFETCH_BYTES = 16000
-SQL_QUERY_TIMEOUT  = 0
-SQL_TXN_TIMEOUT    = 0
-
-[SPARQL]
-ResultSetMaxRows           = {ResultSetMaxRows}
-MaxQueryCostEstimationTime = {MaxQueryCostEstimationTime}
-MaxQueryExecutionTime      = {MaxQueryExecutionTime}
-DeferInferenceRulesInit    = 0
-"""
+VIRTUOSO_INI = (ROOT / "scripts" / "interop" / "virtuoso.ini").read_text(encoding="utf-8")
 
 
 def have_virtuoso() -> bool:

@@ -542,70 +542,14 @@ def have_virtuoso() -> bool:
     return shutil.which(VIRTUOSO_BIN) is not None and shutil.which(ISQL_BIN) is not None
 
 
-VIRTUOSO_INI = """\
-[Database]
-DatabaseFile       = {db}/virtuoso.db
-ErrorLogFile       = {db}/virtuoso.log
-LockFile           = {db}/virtuoso.lck
-TransactionFile    = {db}/virtuoso.trx
-xa_persistent_file = {db}/virtuoso.pxa
-ErrorLogLevel      = 7
-FileExtend         = 200
-MaxCheckpointRemap = 2000
-Striping           = 0
-TempStorage        = TempDatabase
-
-[TempDatabase]
-DatabaseFile       = {db}/virtuoso-temp.db
-TransactionFile    = {db}/virtuoso-temp.trx
-MaxCheckpointRemap = 2000
-Striping           = 0
-
-[Parameters]
-ServerPort               = {sql_port}
-LiteMode                 = 0
-DisableUnixSocket        = 1
-DisableTcpSocket         = 0
-MaxClientConnections     = 10
-CheckpointInterval       = 60
-O_DIRECT                 = 0
-CaseMode                 = 2
-MaxStaticCursorRows      = 5000
-AllowOSCalls             = 0
-DirsAllowed              = ., {share}/vad, {load}
-VADInstallDir            = {share}/vad/
-NumberOfBuffers          = 20000
-MaxDirtyBuffers          = 15000
-MaxQueryMem              = 512M
-ThreadsPerQuery          = 2
-
-[HTTPServer]
-ServerPort                  = {http_port}
-ServerRoot                  = {vsp}
-MaxClientConnections        = 10
-DavRoot                     = DAV
-EnabledDavVSP               = 0
-HTTPProxyEnabled            = 0
-ServerThreads               = 10
-MaxKeepAlives               = 10
-KeepAliveTimeout            = 10
-Charset                     = UTF-8
-EnabledGzipContent          = 0
-
-[Client]
-SQL_PREFETCH_ROWS  = 100
-SQL_PREFETCH_BYTES = 16000
-SQL_QUERY_TIMEOUT  = 0
-SQL_TXN_TIMEOUT    = 0
-
-[SPARQL]
-ResultSetMaxRows           = 100000
-; No refusal up front by the planner's cost estimate: a query runs until spacecoop
-; abandons it at its time limit, and Virtuoso stops it at its own limit below.
-MaxQueryCostEstimationTime = 0
-MaxQueryExecutionTime      = 15
-DeferInferenceRulesInit    = 0
-"""
+VIRTUOSO_INI = (REPO_ROOT / "scripts" / "interop" / "virtuoso.ini").read_text(encoding="utf-8")
+# Small: a test loads a few thousand statements. Virtuoso stops a query at 15 s, after spacecoop's limit.
+VIRTUOSO_SETTINGS = {
+    "NumberOfBuffers": 20000, "MaxDirtyBuffers": 15000, "ServerThreads": 10, "MaxKeepAlives": 10,
+    "MaxClientConnections": 10, "ThreadsPerQuery": 2, "MaxQueryMem": "512M", "ResultSetMaxRows": 100000,
+    "MaxQueryCostEstimationTime": 0, "MaxQueryExecutionTime": 15, "KeepAliveTimeout": 10,
+    "AsyncQueueMaxThreads": 10,
+}
 
 
 class Virtuoso:
@@ -637,7 +581,7 @@ class Virtuoso:
         ini = self.workdir / "virtuoso.ini"
         ini.write_text(VIRTUOSO_INI.format(
             db=self.db, sql_port=self.sql_port, http_port=self.http_port,
-            share=VIRTUOSO_SHARE, vsp=VIRTUOSO_VSP, load=self.load_dir))
+            share=VIRTUOSO_SHARE, vsp=VIRTUOSO_VSP, load=self.load_dir, **VIRTUOSO_SETTINGS))
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
                 [VIRTUOSO_BIN, "+foreground", "+configfile", str(ini)],
