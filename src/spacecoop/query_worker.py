@@ -1,10 +1,11 @@
 """A query worker: a process that evaluates one SPARQL query at a time.
 
-The server's `QueryPool` starts several of these with
-`main(fd)` in a new interpreter, where `fd` is its end of a socket pair. A worker receives its configuration, gives up network access
-(`spacecoop.sandbox`), opens the on-disk store read-only (and, when the pool
-says the release is small, copies it into memory: queries there take about
-half the time) and then answers `Job`s until the pool closes the socket. The pool kills a worker whose query
+The server's `QueryPool` starts several of these with `main(fd)` in a new
+interpreter, where `fd` is its end of a socket pair. A worker receives its
+configuration, gives up network access (`spacecoop.sandbox`), opens the on-disk
+store read-only (and, when the pool says the release is small, copies it into
+memory, where a query is evaluated in about half the time) and then answers
+`Job`s until the pool closes the socket. The pool kills a worker whose query
 runs past the time limit; that is the only way to really stop a pyoxigraph
 query, so everything here is written to be killed at any instant.
 

@@ -42,8 +42,8 @@ class Settings:
     )
     memory_store: int = _setting(
         64,
-        "megabytes each query worker may spend on its own in-memory copy of the store, where queries "
-        "run about twice as fast; a larger release is read from disk; 0 always reads from disk",
+        "megabytes each query worker may spend on its own in-memory copy of the store, where a query "
+        "is evaluated in about half the time; a larger release is read from disk; 0 always reads from disk",
     )
     max_body: int = _setting(1_048_576, "largest request body in bytes; larger gets 413")
     workers: int = _setting(
