@@ -174,11 +174,7 @@ def prefixes_for_lines(lines: list[str]) -> dict[str, str]:
     segments: set[str] = set()
     for start in range(0, len(lines), _CHUNK):
         segments.update(_ID_IRI.findall("\n".join(lines[start : start + _CHUNK])))
-    prefixes = {name: iri for name, iri in PREFIXES.items() if name != "id"}
-    for segment in sorted(segments):
-        if segment not in prefixes:
-            prefixes[segment] = f"{ID}{segment}/"
-    return prefixes
+    return _prefixes_with(segments)
 
 
 def serialize(quads: Iterable[ox.Quad], extension: str) -> bytes:
@@ -233,10 +229,15 @@ def prefixes_for(items: Iterable[ox.Quad] | Iterable[ox.Triple]) -> dict[str, st
             match = _TYPE_SEGMENT.match(term.value[len(base) :])
             if match:
                 types.add(match.group(1))
+    return _prefixes_with(types)
+
+
+def _prefixes_with(segments: set[str]) -> dict[str, str]:
+    """The fixed prefixes but `id:`, and one per resource type segment (`agency:` for .../id/agency/)."""
     prefixes = {name: iri for name, iri in PREFIXES.items() if name != "id"}
-    for segment in sorted(types):
+    for segment in sorted(segments):
         if segment not in prefixes:
-            prefixes[segment] = f"{base}{segment}/"
+            prefixes[segment] = f"{ID}{segment}/"
     return prefixes
 
 
