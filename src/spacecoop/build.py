@@ -6,7 +6,8 @@ Stages, in order, each owned by its module:
   3. quality   the ontology quality report (quality.py)    -> QualityProblem, exit 1
   4. reason    OWL 2 RL closure and consistency (rules.py)  -> InconsistencyProblem, exit 1
   5. validate  SHACL on the asserted data (shape_queries.py) -> ValidationProblem, exit 1
-  6. write     dist/ built beside the old one and swapped in at once (release.py)
+  6. write     dist/ built beside the old one and swapped in at once (release.py);
+               only a missing or empty folder or a spacecoop release is replaced (release_guard.py)
 
 `run_validate` stops after stage 5 and writes nothing but the report.
 
@@ -25,7 +26,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import resource
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,6 +42,7 @@ from .layout import Repository
 from .loading import LoadedRepository, load_repository
 from .quality import quality_report
 from .reasoning import Reasoned, check_consistency, reason
+from .release_guard import check_target
 from .rules import materialize
 from .shape_queries import validate_store
 from .validation import ValidationResult, validate
@@ -157,6 +161,7 @@ def run_validate(
 ) -> BuildReport:
     """`spacecoop validate`: stages 1-5; writes only the SHACL report."""
     report = BuildReport(progress=progress)
+    repo.require_inputs()
     checked = check(repo, report, engine)
     if report_path is not None:
         report_path.parent.mkdir(parents=True, exist_ok=True)
@@ -179,7 +184,8 @@ def run_build(
     from .vocabulary_docs import DocsJob
 
     report = BuildReport(progress=progress)
-    target = dist or repo.dist
+    target = check_target(dist or repo.dist, repo.root)  # refused before minutes of checks, and again before the swap
+    repo.require_inputs()
     # pyLODE documents the vocabulary in a child process while the checks run.
     docs = DocsJob(parse_folder(repo.ontology_dir))
     try:
@@ -189,11 +195,9 @@ def run_build(
         raise
     if not checked.validation.conforms:
         docs.cancel()
-        # The report goes to dist/validation.ttl, which is a build log and not
-        # part of the release: the manifest and the dumps stay exactly as they were.
-        target.mkdir(parents=True, exist_ok=True)
-        failed = target / "validation.ttl"
-        failed.write_bytes(checked.validation.report.serialize(format="turtle", encoding="utf-8"))
+        # The report is a build log, not part of any release: the served release stays
+        # exactly as it was, its own validation.ttl included.
+        failed = _failure_report(checked.validation)
         raise ValidationProblem(
             _violation_text(checked.validation) + f"\n(report written to {failed})",
             len(checked.validation.violations),
@@ -201,6 +205,14 @@ def run_build(
     with _stage(report, "write"):
         report.release = write_release(repo, target, checked, inputs_digest(repo), report, docs)
     return report
+
+
+def _failure_report(result: ValidationResult) -> Path:
+    """Write the SHACL report of a failed build into a new temporary file; its path."""
+    handle, name = tempfile.mkstemp(prefix="spacecoop-validation-", suffix=".ttl")
+    with os.fdopen(handle, "wb") as out:
+        out.write(result.report.serialize(format="turtle", encoding="utf-8"))
+    return Path(name)
 
 
 def is_stale(repo: Repository, dist: Path | None = None) -> bool:

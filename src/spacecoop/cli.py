@@ -30,7 +30,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .build import run_build
 
     repo = _repository(args)
-    report = run_build(repo, Path(args.dist).resolve() if args.dist else None, _progress(args), args.engine)
+    # Not resolved here: the build judges a symlink by what it points to (release_guard.check_target).
+    report = run_build(repo, Path(args.dist).absolute() if args.dist else None, _progress(args), args.engine)
     for warning in report.warnings if args.verbose else report.warnings[:20]:
         print(f"warning: {warning}", file=sys.stderr)
     if len(report.warnings) > 20 and not args.verbose:
@@ -57,6 +58,7 @@ def cmd_locate(args: argparse.Namespace) -> int:
     from .loading import parse_turtle
 
     repo = _repository(args)
+    repo.require_inputs()
     sources = read_sources(parse_turtle(repo.sources_ttl), repo.sources_dir)
     if args.source_id not in sources:
         print(f"error: unknown source {args.source_id!r}; known: {', '.join(sorted(sources))}", file=sys.stderr)
@@ -130,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_status
     except KeyboardInterrupt:
         return 130
+    except OSError as error:  # a file that cannot be read or written: say which, without a traceback
+        print(f"error: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -63,3 +63,14 @@ class QualityProblem(BuildError):
     def __init__(self, errors: list[str]) -> None:
         super().__init__("ontology quality report failed:\n" + "\n".join(f"  - {e}" for e in errors))
         self.errors = errors
+
+
+class MissingInput(BuildError):
+    """The repository lacks an input folder or file: exit status 2 (usually a wrong --root)."""
+
+    exit_status = 2
+
+    def __init__(self, root: Path, missing: list[Path]) -> None:
+        names = ", ".join(str(path) for path in missing)
+        super().__init__(f"{root} is not a spacecoop repository: missing {names} (is --root right?)")
+        self.missing = missing

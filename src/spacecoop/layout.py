@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import MissingInput
+
 
 @dataclass(frozen=True)
 class Repository:
@@ -44,6 +46,13 @@ class Repository:
     @property
     def dist(self) -> Path:
         return self.root / "dist"
+
+    def require_inputs(self) -> None:
+        """Raise MissingInput, naming what is missing, unless every input folder is there."""
+        missing = [p for p in (self.ontology_dir, self.shapes_dir, self.instances_dir, self.sources_dir) if not p.is_dir()]
+        missing += [] if missing or self.sources_ttl.is_file() else [self.sources_ttl]
+        if missing:
+            raise MissingInput(self.root, missing)
 
     def input_files(self) -> list[Path]:
         """Every file whose change makes the release out of date."""

@@ -1,9 +1,10 @@
 """Stage 6: write the release into dist/, all at once or not at all.
 
-The release is written into a temporary folder beside dist/ and swapped in
-with one rename (RENAME_EXCHANGE where the kernel has it), so an interrupted or
-failed build never leaves a half-written release and a server reading dist/
-sees either the old release or the new one.
+The release is written into a marked staging folder beside dist/ and swapped
+in with one rename (RENAME_EXCHANGE where the kernel has it), so an interrupted
+or failed build never leaves a half-written release and a server reading dist/
+sees either the old release or the new one. Only a missing or empty folder, or
+a release spacecoop built, is ever replaced (see release_guard).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import ctypes.util
 import gzip
 import json
 import os
+import errno
 import shutil
 import tempfile
 from itertools import chain
@@ -25,10 +27,12 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from .describe_release import FileEntry, dcat_description, file_entry, line_statistics, manifest_json, void_description
+from .errors import BuildError
 from .examples import examples_graph, read_questions
 from .layout import Release, Repository
 from .namespaces import INFERRED_GRAPH, SCO
 from .oxigraph_store import install_store, load_store
+from .release_guard import MARKER, STAGING, check_target, new_folder, remove_leftovers, unmark
 from .serialization import (
     MEDIA_TYPES,
     canonical_lines,
@@ -48,7 +52,7 @@ if TYPE_CHECKING:
 
 # Dumps that also get a gzip copy (the larger files).
 COMPRESSED = ("data.trig", "data.nq", "data.jsonld", "asserted.ttl", "ontology.nt")
-NOT_IN_MANIFEST = {"manifest.json", "validation.ttl"}
+NOT_IN_MANIFEST = {"manifest.json", "validation.ttl", MARKER}
 STORE_LOADING = "store.loading"  # the embedded store while it loads (then store/, see oxigraph_store)
 
 
@@ -191,25 +195,54 @@ def _exchange(a: Path, b: Path) -> bool:
     return result == 0
 
 
+class ReleaseWriteError(BuildError):
+    """The release could not be written (a full disk, a folder that cannot be written)."""
+
+    def __init__(self, dist: Path, error: OSError) -> None:
+        hint = " (the disk is full)" if error.errno == errno.ENOSPC else ""
+        super().__init__(f"the release could not be written{hint}: {error}; {dist} is unchanged")
+
+
 def write_release(
     repo: Repository, dist: Path, checked: "Checked", inputs: str, report: "BuildReport", docs: start_docs | None = None
 ) -> str:
-    """Write the release beside `dist` and swap it in; `dist` is untouched on failure."""
-    dist.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dist.name}-new-", dir=dist.parent))
+    """Write the release beside `dist` and swap it in; `dist` is untouched on failure.
+
+    `dist` must be missing, empty or a spacecoop release (release_guard.UnsafeTarget
+    otherwise), checked again just before the swap: the build may have taken minutes."""
+    target = check_target(dist, repo.root)
+    remove_leftovers(target)
+    staging: Path | None = None
     try:
+        staging = new_folder(target, STAGING)
         release_id = write_files(repo, staging, checked, inputs, docs)
-        if dist.exists():
-            if not _exchange(staging, dist):
-                old = dist.with_name(f".{dist.name}-old-{os.getpid()}")
-                dist.rename(old)
-                staging.rename(dist)
-                staging = old
-        else:
-            staging.rename(dist)
-            staging = Path()
+        unmark(staging)
+        check_target(target, repo.root)
+        staging = _swap_in(staging, target)  # now the old release, or None
+    except OSError as error:
+        raise ReleaseWriteError(target, error) from error
     finally:
-        if staging != Path() and staging.exists():
+        if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
-    report.counts["release files"] = sum(1 for p in dist.rglob("*") if p.is_file() and "store" not in p.relative_to(dist).parts)
+    report.counts["release files"] = sum(
+        1 for p in target.rglob("*") if p.is_file() and "store" not in p.relative_to(target).parts
+    )
     return release_id
+
+
+def _swap_in(staging: Path, target: Path) -> Path | None:
+    """Put `staging` at `target` at once; the folder that was at `target`, to be removed, or None."""
+    if not target.exists():
+        staging.rename(target)
+        return None
+    if _exchange(staging, target):
+        return staging
+    # Without RENAME_EXCHANGE: two renames, with a moment where `target` is missing.
+    retired = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
+    target.rename(retired)  # replaces the empty folder just made
+    try:
+        staging.rename(target)
+    except OSError:
+        retired.rename(target)
+        raise
+    return retired

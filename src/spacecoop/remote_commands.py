@@ -121,19 +121,24 @@ def _term(term: Any) -> str:
     return str(term)  # N-Triples syntax, which SPARQL reads as it is
 
 
+BULK_FILES = ("spacecoop-release.nq", "spacecoop-union.nq")
+
+
 def write_bulk_files(dist: Path, folder: Path, *, union: bool = True) -> list[Path]:
     """N-Quads of the release for a store's bulk loader: every graph, and the union graph."""
     import pyoxigraph as ox
 
     from spacecoop.layout import Release
+    from spacecoop.release_guard import check_output_folder
     from spacecoop.remote_store import release_quads, union_quads
 
+    folder = check_output_folder(folder, BULK_FILES)
     folder.mkdir(parents=True, exist_ok=True)
     quads = release_quads(Release(dist))
-    written = [folder / "spacecoop-release.nq"]
+    written = [folder / BULK_FILES[0]]
     ox.serialize(quads, output=str(written[0]), format=ox.RdfFormat.N_QUADS)
     if union:
-        written.append(folder / "spacecoop-union.nq")
+        written.append(folder / BULK_FILES[1])
         ox.serialize(union_quads(quads), output=str(written[1]), format=ox.RdfFormat.N_QUADS)
     return written
 
@@ -187,18 +192,23 @@ def load_release(dist: Path, endpoint: str, *, credentials=None, batch: int = BA
 
 def cmd_load(args: argparse.Namespace) -> int:
     from spacecoop.layout import Repository
+    from spacecoop.release_guard import NotARelease, check_output_folder, is_release
     from spacecoop.remote_store import RemoteStore
     from spacecoop.store import StoreError
 
     repo = Repository(Path(args.root).resolve())
-    dist = (args.dist or repo.dist).resolve()
+    dist = Path(os.path.abspath(args.dist or repo.dist))
+    # Refused before a build: a folder of the user's is never written into.
+    files = check_output_folder(args.files, BULK_FILES, repo.root) if args.files else None
     if args.build == "auto" and repo.ontology_dir.is_dir():
         from spacecoop.build import is_stale, run_build
 
         if is_stale(repo, dist):
             print(run_build(repo, dist).summary(), file=sys.stderr)
-    if args.files:
-        for path in write_bulk_files(dist, args.files.resolve(), union=not args.no_union_graph):
+    if not is_release(dist):
+        raise NotARelease(dist)
+    if files is not None:
+        for path in write_bulk_files(dist, files, union=not args.no_union_graph):
             print(path)
         return 0
     credentials = _credentials(args.user, args.password_env, args.auth)
@@ -247,11 +257,9 @@ def cmd_serve_backend(args: argparse.Namespace, serve_embedded) -> int:
     credentials = _credentials(args.backend_user, args.backend_password_env, args.backend_auth)
 
     def open_remote(arguments: argparse.Namespace, settings: Any, workers: int):
-        from spacecoop.layout import Repository
         from spacecoop.remote_store import RemoteStore, check_release
 
-        assert settings.dist is not None
-        server_commands.ensure_release(Repository(Path(arguments.root).resolve()), settings.dist, settings.build)
+        assert settings.dist is not None  # prepared and pinned by cmd_serve
         check_release(settings.dist)
         endpoint, stop = backend, None
         if not endpoint:

@@ -18,6 +18,7 @@ from typing import Callable
 from spacecoop import negotiation as neg
 from spacecoop import settings as config
 from spacecoop.layout import Repository
+from spacecoop.release_guard import NotARelease, check_target, is_release, pinned
 from spacecoop.settings import Settings, SettingError
 from spacecoop.store import QueryRefused, QueryRequest, QuerySyntaxError, Store, StoreError
 
@@ -67,7 +68,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _settings(args: argparse.Namespace) -> Settings:
     settings = config.load(vars(args))
     dist = settings.dist or Repository(Path(args.root)).dist
-    return replace(settings, dist=dist.resolve())
+    return replace(settings, dist=dist.absolute())  # symlinks are judged by prepare_release
 
 
 def _configure_logging(level: str) -> None:
@@ -83,8 +84,22 @@ def ensure_release(repo: Repository, dist: Path, mode: str) -> None:
     from spacecoop.build import is_stale, run_build
 
     if is_stale(repo, dist):
+        check_target(dist, repo.root)  # before saying that it builds
         log.info("building the release into %s", dist)
         print(run_build(repo, dist).summary(), file=sys.stderr)
+
+
+def prepare_release(args: argparse.Namespace, settings: Settings) -> Settings:
+    """Build the release if it is stale (`--build auto`); refuse a `--dist` that is not a spacecoop release.
+
+    The settings with `dist` free of symlinks. Raises BuildError (a target the build
+    may not replace, a failed build) or NotARelease before anything is opened or written."""
+    assert settings.dist is not None
+    ensure_release(Repository(Path(args.root).resolve()), settings.dist, settings.build)
+    real = settings.dist.resolve()
+    if real.exists() and not is_release(real):
+        raise NotARelease(settings.dist)
+    return replace(settings, dist=real)
 
 
 def _open_store(args: argparse.Namespace, settings: Settings, workers: int, *, serving: bool = True) -> Store:
@@ -92,7 +107,6 @@ def _open_store(args: argparse.Namespace, settings: Settings, workers: int, *, s
     from spacecoop.oxigraph_store import OxigraphStore
 
     assert settings.dist is not None
-    ensure_release(Repository(Path(args.root).resolve()), settings.dist, settings.build)
     return OxigraphStore.open(
         settings.dist,
         workers=workers,
@@ -103,18 +117,30 @@ def _open_store(args: argparse.Namespace, settings: Settings, workers: int, *, s
 
 def cmd_serve(args: argparse.Namespace, open_store: Callable[..., Store] | None = None) -> int:
     """`open_store(args, settings, workers)` gives the store to serve (default: the embedded one)."""
-    import uvicorn
-
-    from spacecoop.server.app import create_app
-
     try:
         settings = _settings(args)
     except SettingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     _configure_logging(settings.log_level)
+    assert settings.dist is not None
     try:
-        store = (open_store or _open_store)(args, settings, settings.workers)
+        settings = prepare_release(args, settings)
+    except NotARelease as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    # The server serves the release it started with, whatever a later build does to --dist.
+    with pinned(settings.dist) as served:
+        return _serve(args, replace(settings, dist=served), open_store or _open_store)
+
+
+def _serve(args: argparse.Namespace, settings: Settings, open_store: Callable[..., Store]) -> int:
+    import uvicorn
+
+    from spacecoop.server.app import create_app
+
+    try:
+        store = open_store(args, settings, settings.workers)
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -168,6 +194,11 @@ def cmd_query(args: argparse.Namespace) -> int:
         return 2
     _configure_logging(settings.log_level if args.log_level else "warning")
     text = _read_query(args)
+    try:
+        settings = prepare_release(args, settings)
+    except NotARelease as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     try:
         store = _open_store(args, settings, workers=1, serving=False)
     except StoreError as error:
