@@ -299,9 +299,11 @@ Server = ServerProcess  # a `spacecoop serve` process: url, client(), stop()
 
 
 def start_server(dist: Path, log: Path, *, extra_args: tuple[str, ...] = ()) -> Server:
-    """`spacecoop serve` on a release that is served as it is, on a free port."""
+    """`spacecoop serve` on a release that is served as it is, on a free port.
+
+    The tests' client plays the reverse proxy too: its forwarded headers are believed."""
     return start_serve_process(dist, log, "--build", "never", "--host", "127.0.0.1", "--workers", "2",
-                               "--log-level", "warning", *extra_args)
+                               "--log-level", "warning", "--forwarded-allow-ips", "127.0.0.1", *extra_args)
 
 
 _SERVERS: dict[str, Server] = {}

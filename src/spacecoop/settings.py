@@ -14,6 +14,8 @@ from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, get_type_hints
 
+from spacecoop.server.proxies import invalid_items
+
 ENV_PREFIX = "SPACECOOP_"
 
 
@@ -46,6 +48,22 @@ class Settings:
         "is evaluated in about half the time; a larger release is read from disk; 0 always reads from disk",
     )
     max_body: int = _setting(1_048_576, "largest request body in bytes; larger gets 413")
+    max_header_bytes: int = _setting(
+        16384, "largest request head (request line and header fields) in bytes; larger gets 431"
+    )
+    header_timeout: float = _setting(
+        10.0, "seconds a client has to send a request's head after it connects or starts one; then 408"
+    )
+    body_timeout: float = _setting(30.0, "seconds a client has to send a request's body after its head; then 408")
+    keep_alive: float = _setting(5.0, "seconds an idle connection is kept open for the client's next request")
+    max_connections: int = _setting(
+        1024, "most open connections and requests in progress; a request beyond gets 503"
+    )
+    forwarded_allow_ips: str = _setting(
+        "",
+        "comma-separated addresses or networks of the reverse proxies whose X-Forwarded-* and Forwarded "
+        "headers are believed ('*': any client); from anyone else they are ignored",
+    )
     workers: int = _setting(
         4, "query worker processes (queries run in parallel in these, each stoppable at the time limit)"
     )
@@ -85,6 +103,13 @@ class Settings:
                 (self.time_limit <= 0, "the time limit must be positive"),
                 (self.max_rows < 1, "the row cap must be at least 1"),
                 (self.max_body < 1, "the body limit must be at least 1 byte"),
+                (self.max_header_bytes < 1024, "the request head limit must be at least 1024 bytes"),
+                (self.header_timeout <= 0, "the header timeout must be positive"),
+                (self.body_timeout <= 0, "the body timeout must be positive"),
+                (self.keep_alive <= 0, "the keep-alive timeout must be positive"),
+                (self.max_connections < 1, "at least one connection must be allowed"),
+                (bool(invalid_items(self.forwarded_allow_ips)),
+                 f"--forwarded-allow-ips: not an address or network: {', '.join(invalid_items(self.forwarded_allow_ips))}"),
                 (self.query_memory < 64, "a query needs at least 64 MB of memory"),
                 (self.workers < 1, "at least one query worker is needed"),
                 (self.cache_max_age < 0, "the cache max-age cannot be negative"),

@@ -8,13 +8,16 @@ RDF keeps the canonical IRIs.
 
 Behind a reverse proxy the address the client used comes from the
 `X-Forwarded-Proto`, `X-Forwarded-Host` and `X-Forwarded-Prefix` headers
-(or the standard `Forwarded` header), which win over the socket's view.
+(or the standard `Forwarded` header), which win over the socket's view. The
+server removes them from requests that do not come from a trusted proxy
+(`spacecoop.server.proxies`), so those present here are believed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pyoxigraph import NamedNode
 from starlette.requests import Request
 
 
@@ -37,6 +40,11 @@ class IriMap:
         """The canonical IRI of a server path such as `id/agency/cnsa` (leading '/' allowed)."""
         return self.canonical + path.lstrip("/")
 
+    def dataset_iri(self, path: str) -> str | None:
+        """`to_canonical(path)` if that is an IRI; None for a path no IRI of the dataset can have."""
+        iri = self.to_canonical(path)
+        return iri if is_iri(iri) else None
+
     def is_local(self, iri: str) -> bool:
         """Whether this server answers for `iri`."""
         return iri.startswith(self.canonical) or iri + "/" == self.canonical
@@ -44,6 +52,21 @@ class IriMap:
     def path(self, path: str) -> str:
         """A server-absolute URL for a path of this site (`dumps/` -> `http://host/prefix/dumps/`)."""
         return self.server + path.lstrip("/")
+
+
+def is_iri(text: str) -> bool:
+    """Whether `text` is an absolute IRI (RFC 3987), read by the parser every query goes through.
+
+    A request path is percent-decoded, so it can hold anything: `%25` gives a
+    `%` that starts no escape, `%5B` a bracket outside a host, `%FF` no
+    character at all. None of these can name a resource, and none may reach a
+    query, where it would be a syntax error.
+    """
+    try:
+        NamedNode(text)
+    except ValueError:  # UnicodeEncodeError too: a lone surrogate
+        return False
+    return True
 
 
 def _forwarded_pairs(header: str) -> dict[str, str]:
@@ -65,23 +88,19 @@ def _first(value: str | None) -> str | None:
     return item or None
 
 
-def server_base(request: Request, *, trust_forwarded: bool = True) -> str:
+def server_base(request: Request) -> str:
     """The base URL the client used to reach this site, ending with '/'."""
     headers = request.headers
-    scheme = request.url.scheme
-    host = headers.get("host") or request.url.netloc
-    prefix = request.scope.get("root_path", "") or ""
-    if trust_forwarded:
-        forwarded = _forwarded_pairs(headers.get("forwarded", ""))
-        scheme = _first(headers.get("x-forwarded-proto")) or forwarded.get("proto") or scheme
-        host = _first(headers.get("x-forwarded-host")) or forwarded.get("host") or host
-        prefix = _first(headers.get("x-forwarded-prefix")) or prefix
+    forwarded = _forwarded_pairs(headers.get("forwarded", ""))
+    scheme = _first(headers.get("x-forwarded-proto")) or forwarded.get("proto") or request.url.scheme
+    host = _first(headers.get("x-forwarded-host")) or forwarded.get("host") or headers.get("host") or request.url.netloc
+    prefix = _first(headers.get("x-forwarded-prefix")) or request.scope.get("root_path", "") or ""
     scheme = scheme if scheme in ("http", "https") else "http"
     prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
     return f"{scheme}://{host}{prefix}/"
 
 
-def iri_map(request: Request, canonical_base: str, *, trust_forwarded: bool = True) -> IriMap:
+def iri_map(request: Request, canonical_base: str) -> IriMap:
     """The mapping for this request."""
     base = canonical_base if canonical_base.endswith("/") else canonical_base + "/"
-    return IriMap(canonical=base, server=server_base(request, trust_forwarded=trust_forwarded))
+    return IriMap(canonical=base, server=server_base(request))

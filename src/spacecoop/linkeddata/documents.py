@@ -93,7 +93,7 @@ def source_page(site: Site, request: Request) -> Response:
     if as_text:
         if not text_path.exists():
             raise HTTPException(404, f"the text of {source_id} is not part of this release")
-        return FileResponse(text_path, media_type="text/plain; charset=utf-8")
+        return page.conditional(FileResponse(text_path, media_type="text/plain; charset=utf-8"), "text/plain")
 
     builder = ViewBuilder(site.vocabulary, page.iris, page.languages)
     title = next((str(o) for o in graph.objects(node, URIRef("http://purl.org/dc/terms/title"))), None)
@@ -149,7 +149,7 @@ def source_page(site: Site, request: Request) -> Response:
     response = page.html("source.html", {"view": view, "graph_href": page.iris.path(f"graph/{source_id}"),
                                          "resource_href": page.iris.to_server(iri)}, alternates=alternates)
     response.headers["vary"] = "Accept-Language"
-    return response
+    return page.conditional(response, neg.HTML)
 
 
 def _label_bodies(site: Site, languages: list[str], quotes: dict[str, SourceQuote]) -> None:

@@ -51,7 +51,7 @@ def _respond(page: Page, request: Request, template: str, data: dict[str, Any], 
         vary(response, "Accept-Language")
     if choice.negotiated:
         vary(response, "Accept")
-    return response
+    return page.conditional(response, choice.media_type)
 
 
 def _labels(site: Site, iris: list[str]) -> dict[str, list[Literal]]:

@@ -2,18 +2,23 @@
 
 The choice itself is `spacecoop.negotiation`'s: an extension (`.ttl`) names a
 representation outright, then `?format=`, then the Accept header. This module
-only adds the tables for datasets (named graphs) and the serialisers.
+adds the tables for datasets (named graphs), the serialisers, and conditional
+requests: every representation has a weak `ETag` and a `Last-Modified`, and a
+client that holds it gets 304.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
+from email.utils import formatdate, parsedate_to_datetime
 from typing import Any
 
 from rdflib import Dataset, Graph
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.responses import Response
 
 from .. import negotiation as neg
 from .jsonld import compact
@@ -37,6 +42,9 @@ _RDFLIB_FORMATS = {
     neg.TRIG: "trig",
     neg.N_QUADS: "nquads",
 }
+
+# Headers that describe a body, which a 304 does not have.
+_BODY_HEADERS = frozenset({"content-type", "content-length", "content-encoding", "content-range", "accept-ranges"})
 
 # `.ttl` -> text/turtle, for every format either table offers.
 BY_EXTENSION: dict[str, str] = {ext: media for media, ext in neg.EXTENSIONS.items()}
@@ -78,6 +86,38 @@ def choose(request: Request, table: neg.FormatTable, extension: str | None) -> C
     if media_type is None:
         raise HTTPException(406, f"none of the accepted media types is offered; offered: {table.describe()}")
     return Choice(media_type, negotiated=True)
+
+
+def entity_tag(*parts: str) -> str:
+    """A weak validator: the same parts give the same meaning, not always the same bytes (rdflib
+    writes a graph's triples in no fixed order)."""
+    digest = hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    return f'W/"{digest[:32]}"'
+
+
+def is_fresh(request: Request, etag: str, last_modified: float) -> bool:
+    """Whether the client holds this representation: RFC 9110 13.2.2, If-None-Match (weak
+    comparison) if it is sent, otherwise If-Modified-Since (to the second)."""
+    from ..server.sparql import matches  # here: spacecoop.server.sparql imports this module
+
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        return matches(if_none_match, etag)
+    try:
+        since = parsedate_to_datetime(request.headers.get("if-modified-since", ""))
+    except (TypeError, ValueError):  # absent or not a date: the condition is ignored
+        return False
+    return since.tzinfo is not None and int(last_modified) <= since.timestamp()
+
+
+def conditional(request: Request, response: Response, etag: str, last_modified: float) -> Response:
+    """`response` with `ETag` and `Last-Modified`, or 304 with the same headers and no body."""
+    response.headers["etag"] = etag
+    response.headers["last-modified"] = formatdate(last_modified, usegmt=True)
+    if request.method not in ("GET", "HEAD") or not is_fresh(request, etag, last_modified):
+        return response
+    headers = {name: value for name, value in response.headers.items() if name not in _BODY_HEADERS}
+    return Response(status_code=304, headers=headers)
 
 
 def bind_prefixes(graph: Graph) -> Graph:

@@ -18,7 +18,8 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from .. import negotiation as neg
 from ..namespaces import GRAPH, ONTOLOGY_IRI, SCO
 from ..store import BackendUnavailable, QueryTimeout
-from .describe import ViewBuilder, describe_query, is_safe_iri, source_id_of
+from .baseiri import is_iri
+from .describe import ViewBuilder, describe_query, source_id_of
 from .representations import (
     BY_EXTENSION,
     DATASET_OR_HTML,
@@ -52,14 +53,14 @@ def media_type_header(media_type: str) -> str:
 
 def finish(page: Page, response: Response, choice: Choice, base_path: str, offered: tuple[str, ...],
            canonical: str | None) -> Response:
-    """`Vary`, `Content-Location` and `Link` headers shared by every negotiated view."""
+    """`Vary`, `Content-Location`, `Link` and the validators (304 when they match) shared by every negotiated view."""
     add_links(response, page.alternates(base_path, offered, exclude=choice.media_type), canonical=canonical)
     if choice.negotiated:
         vary(response, "Accept")
         response.headers["content-location"] = page.iris.path(f"{base_path}.{neg.EXTENSIONS[choice.media_type]}")
     if choice.media_type == neg.HTML:
         vary(response, "Accept-Language")
-    return response
+    return page.conditional(response, choice.media_type)
 
 
 def construct(site: Site, query: str) -> Graph:
@@ -96,8 +97,8 @@ def resource(site: Site, request: Request) -> Response:
     page = site.page(request)
     path, extension = split_extension("id/" + request.path_params["path"])
     choice = choose(request, GRAPH_OR_HTML, extension)
-    iri = page.iris.to_canonical(path)
-    if not is_safe_iri(iri):
+    iri = page.iris.dataset_iri(path)
+    if iri is None:
         raise HTTPException(404, "there is no resource with such an IRI in this dataset")
     graph = construct(site, describe_query(iri))
     if (URIRef(iri), None, None) not in graph:
@@ -170,7 +171,7 @@ def named_graph(site: Site, request: Request) -> Response:
     name, extension = split_extension(request.path_params["name"])
     choice = choose(request, DATASET_OR_HTML, extension)
     graph_iri = f"{GRAPH}{name}"
-    if not is_safe_iri(graph_iri):
+    if not is_iri(graph_iri):
         raise HTTPException(404, "there is no named graph with such an IRI in this dataset")
     graph = construct(site, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")
     if len(graph) == 0:

@@ -26,7 +26,7 @@ from ..store import Store
 from . import labels as labelling
 from .baseiri import IriMap, iri_map
 from .context import build_context
-from .representations import FORMAT_LABELS
+from .representations import FORMAT_LABELS, conditional, entity_tag
 from .vocabulary import Vocabulary
 
 log = logging.getLogger("spacecoop.linkeddata")
@@ -45,15 +45,15 @@ class Config:
     query_timeout: float = 10.0
     max_rows: int = 10_000
     page_size: int = 100
-    trust_forwarded: bool = True
 
     @classmethod
     def from_settings(cls, settings: Any) -> "Config":
         """Read `spacecoop.settings.Settings`: the release directory, the query time limit and row cap.
 
-        `base_iri` (the canonical base the server answers for) and `trust_forwarded`
-        are read when the settings have them; otherwise the dataset's base
-        `https://w3id.org/spacecoop/` and trusting `X-Forwarded-*` apply.
+        `base_iri` (the canonical base the server answers for) is read when the
+        settings have it; otherwise the dataset's base `https://w3id.org/spacecoop/`
+        applies. Forwarded headers reach the views only from trusted proxies
+        (`spacecoop.server.proxies`).
         """
         values: dict[str, Any] = {}
         for name, aliases in {
@@ -61,7 +61,6 @@ class Config:
             "base_iri": ("base_iri",),
             "query_timeout": ("time_limit",),
             "max_rows": ("max_rows",),
-            "trust_forwarded": ("trust_forwarded",),
         }.items():
             for alias in aliases:
                 if getattr(settings, alias, None) is not None:
@@ -111,6 +110,12 @@ class Site:
         if not path.exists():
             return {"release": self.store.release_id, "files": []}
         return json.loads(path.read_text(encoding="utf-8"))
+
+    @cached_property
+    def last_modified(self) -> float:
+        """When this release was made (its manifest's time): the `Last-Modified` of every page."""
+        path = self.release.manifest if self.release.manifest.exists() else self.release.root
+        return path.stat().st_mtime
 
     def template_exists(self, name: str) -> bool:
         return (TEMPLATES_DIR / name).is_file()
@@ -178,12 +183,20 @@ class Page:
     languages: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.iris = iri_map(self.request, self.site.config.base_iri, trust_forwarded=self.site.config.trust_forwarded)
+        self.iris = iri_map(self.request, self.site.config.base_iri)
         self.languages = labelling.preferred_languages(self.request.headers.get("accept-language"))
 
     @property
     def links(self) -> SiteLinks:
         return SiteLinks(self.iris)
+
+    def conditional(self, response: Response, media_type: str) -> Response:
+        """`response` with its validators, or 304 if the client holds it. The tag names what the
+        body depends on: the release, the address links point at, the URL, the format, the languages."""
+        url = self.request.url
+        etag = entity_tag(self.site.store.release_id, self.iris.server, url.path, url.query, media_type,
+                          *self.languages)
+        return conditional(self.request, response, etag, self.site.last_modified)
 
     def alternates(self, base_path: str, media_types: tuple[str, ...] | list[str], exclude: str | None = None) -> list[Alternate]:
         """`base_path` (`id/agency/cnsa`) in each format, by extension (`…/cnsa.ttl`)."""

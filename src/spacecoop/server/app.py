@@ -23,6 +23,8 @@ from spacecoop.answer_cache import AnswerCache
 from spacecoop.server import errors, sparql
 from spacecoop.server.access_log import AccessLogMiddleware
 from spacecoop.server.cors import CORSMiddleware
+from spacecoop.server.http_limits import BodyDeadlineMiddleware
+from spacecoop.server.proxies import ForwardedHeadersMiddleware, TrustedPeers
 from spacecoop.server.service_description import ServiceDescription, read_void
 from spacecoop.settings import Settings
 from spacecoop.store import Store
@@ -94,7 +96,12 @@ def create_app(settings: Settings, store: Store) -> Starlette:
 
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(AccessLogMiddleware), Middleware(CORSMiddleware)],
+        middleware=[
+            Middleware(ForwardedHeadersMiddleware, trusted=TrustedPeers.parse(settings.forwarded_allow_ips)),
+            Middleware(AccessLogMiddleware),
+            Middleware(CORSMiddleware),
+            Middleware(BodyDeadlineMiddleware, seconds=settings.body_timeout),
+        ],
         exception_handlers=errors.HANDLERS,
         lifespan=lifespan,
     )

@@ -137,6 +137,7 @@ def cmd_serve(args: argparse.Namespace, open_store: Callable[..., Store] | None 
 def _serve(args: argparse.Namespace, settings: Settings, open_store: Callable[..., Store]) -> int:
     import uvicorn
 
+    from spacecoop.server import http_limits
     from spacecoop.server.app import create_app
 
     try:
@@ -154,6 +155,10 @@ def _serve(args: argparse.Namespace, settings: Settings, open_store: Callable[..
                 log_config=None,
                 server_header=False,
                 timeout_graceful_shutdown=int(settings.time_limit) + 5,
+                http=http_limits.protocol(settings.max_header_bytes, settings.header_timeout),
+                timeout_keep_alive=settings.keep_alive,
+                limit_concurrency=settings.max_connections,
+                proxy_headers=False,  # spacecoop.server.proxies: forwarded headers only from --forwarded-allow-ips
             )
         )
         # uvicorn drains in-flight requests on SIGTERM, then raises the signal again under the
