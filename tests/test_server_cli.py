@@ -76,7 +76,7 @@ def test_defaults_without_either():
         {"SPACECOOP_BUILD": "sometimes"},
         {"SPACECOOP_WORKERS": "0"},
         {"SPACECOOP_TIME_LIMIT": "-1"},
-        {"SPACECOOP_MEMORY_STORE": "-1"},
+        {"SPACECOOP_QUERY_MEMORY": "10"},
     ],
 )
 def test_invalid_settings_are_refused_with_a_message(environ):
@@ -88,7 +88,7 @@ def test_serve_refuses_an_invalid_setting_from_the_environment(server_release):
     env = {**__import__("os").environ, "SPACECOOP_WORKERS": "0"}
     result = spacecoop("serve", "--dist", str(server_release), "--build", "never", env=env)
     assert result.returncode == 2
-    assert "at least one query worker" in result.stderr
+    assert "at least one query engine" in result.stderr
 
 
 def test_serve_explains_a_missing_release(tmp_path):

@@ -122,7 +122,7 @@ def test_a_query_whose_client_goes_away_is_stopped(server_process):
         assert time.monotonic() - started < TIME_LIMIT / 2, "the query was stopped well before its time limit"
         time.sleep(0.05)
     with server_process.client() as client:
-        assert client.get("/health").json()["query_workers"]["abandoned"] >= 1
+        assert client.get("/health").json()["query_engines"]["abandoned"] >= 1
 
 
 def test_a_result_over_the_row_cap_is_refused_not_truncated(server_client):

@@ -492,7 +492,7 @@ def test_health_names_the_release(server_client, server_release):
     body = response.json()
     manifest = json.loads((server_release / "manifest.json").read_text())
     assert body["status"] == "ok" and body["release"] == manifest["release"]
-    assert body["query_workers"]["sandboxed"] is True
+    assert body["query_engines"]["sandboxed"] is True
 
 
 def test_access_log_has_one_line_per_request_with_the_query_hash(server_client, server_process):

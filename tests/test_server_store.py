@@ -1,15 +1,15 @@
-"""The embedded store: loading the release, reusing it, and the Store interface the pages use."""
+"""The embedded store: loading the release, reusing it, and the Store interface the pages use.
+
+The engines' supervision (deadline, memory, retries, sandbox) is tested in test_engine.py."""
 
 from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
@@ -26,9 +26,8 @@ from test_server_support import (
 )
 
 from spacecoop.layout import Release
-from spacecoop.oxigraph_store import BYTES_PER_QUAD, MARKER, OxigraphStore, ReleaseError, memory_estimate, prepare
-from spacecoop.query_pool import WorkerError
-from spacecoop.query_worker import EXECUTE, Job
+from spacecoop.engine_store import EngineStore
+from spacecoop.oxigraph_store import MARKER, ReleaseError, prepare
 from spacecoop.store import QueryRequest, QuerySyntaxError, QueryTimeout, RowLimitExceeded
 
 ESA = f"{ID}agency/esa"
@@ -37,7 +36,7 @@ ESA = f"{ID}agency/esa"
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     dist = write_fixture_release(tmp_path_factory.mktemp("store") / "dist")
-    store = OxigraphStore.open(dist, workers=2)
+    store = EngineStore.open(dist, workers=2, time_limit=10)
     yield store
     store.close()
 
@@ -124,75 +123,24 @@ def test_select_refuses_other_forms(store):
         store.construct("SELECT * {}", timeout=5)
 
 
-def test_a_query_past_its_time_limit_raises_and_the_pool_recovers(store):
-    restarts = store.pool.stats.restarts
+def test_a_query_past_its_time_limit_raises_and_the_store_recovers(store):
+    restarts = store.engines.stats.restarts
     started = time.monotonic()
     with pytest.raises(QueryTimeout):
         store.execute(QueryRequest(RUNAWAY_QUERY), "application/sparql-results+json", timeout=0.5, max_rows=None)
     assert time.monotonic() - started < 1.5
-    assert store.pool.stats.restarts == restarts + 1
-    for _ in range(4):  # every worker answers, the replacement included
+    deadline = time.monotonic() + 10
+    while store.engines.stats.restarts == restarts and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert store.engines.stats.restarts == restarts + 1
+    for _ in range(4):  # every engine answers, the replacement included
         assert store.select("SELECT * WHERE { BIND(1 AS ?x) }", timeout=10) == [{"x": Literal(1)}]
-
-
-def niceness(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
-
-
-def test_a_long_query_runs_at_the_lowest_priority_until_it_is_stopped(store):
-    thread = threading.Thread(
-        target=lambda: pytest.raises(QueryTimeout, store.execute, QueryRequest(RUNAWAY_QUERY),
-                                     "text/csv", timeout=2.0, max_rows=None)
-    )
-    thread.start()
-    time.sleep(1.0)
-    assert sorted(niceness(pid) for pid in store.pool.worker_pids()) == [0, 19]
-    thread.join()
-    time.sleep(0.5)
-    assert [niceness(pid) for pid in store.pool.worker_pids()] == [0, 0]
-
-
-def test_a_long_query_that_ends_leaves_its_worker_at_normal_priority(store):
-    slow = store.pool.stats.slow
-    medium = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(
-        f"VALUES ?v{i} {{ {' '.join(str(n) for n in range(20 if i < 5 else 4))} }}" for i in range(6)
-    ) + " }"
-    result = store.execute(QueryRequest(medium), "text/csv", timeout=30, max_rows=None)
-    assert result.body.split() == [b"n", b"12800000"]
-    assert store.pool.stats.slow == slow + 1
-    time.sleep(0.5)
-    assert [niceness(pid) for pid in store.pool.worker_pids()] == [0, 0]
 
 
 def test_the_row_cap_raises(store):
     with pytest.raises(RowLimitExceeded) as raised:
         store.execute(QueryRequest("SELECT * { VALUES ?x { 1 2 3 } }"), "text/csv", timeout=5, max_rows=2)
     assert raised.value.limit == 2
-
-
-def test_a_worker_cannot_reach_the_network_even_when_a_query_bypasses_the_check(store):
-    """The second guard: a SERVICE query handed straight to a worker finds no network."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(4)
-    server.settimeout(0.5)
-    query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{server.getsockname()[1]}/sparql> {{ ?s ?p ?o }} }}"
-    accepted: list[object] = []
-
-    def accept() -> None:
-        try:
-            accepted.append(server.accept())
-        except OSError:
-            pass
-
-    thread = threading.Thread(target=accept)
-    thread.start()
-    assert store.sandboxed
-    with pytest.raises(WorkerError, match="Permission denied"):
-        store.pool.run(Job(EXECUTE, query, media_type="application/sparql-results+json"), timeout=5)
-    thread.join()
-    server.close()
-    assert accepted == []
 
 
 def test_deny_network_leaves_local_sockets(tmp_path):
@@ -240,38 +188,11 @@ ANSWER_CHECKS = [
 ]
 
 
-def _answers(store: OxigraphStore) -> list[bytes]:
-    """Each answer's bytes; a graph's lines sorted (a store gives its triples in its own order)."""
-    answers = []
+def test_every_format_is_the_engines_answer_converted_whole(store):
     for query, media_type in ANSWER_CHECKS:
-        body = store.execute(QueryRequest(query), media_type, timeout=10, max_rows=None).body
-        answers.append(b"".join(sorted(body.splitlines(keepends=True))) if media_type.endswith("triples") else body)
-    return answers
-
-
-def test_a_small_release_is_copied_into_each_workers_memory_and_answers_the_same(release):
-    budget = memory_estimate(prepare(release).counts)
-    on_disk = OxigraphStore.open(release.root, workers=1, memory_store=0)
-    in_memory = OxigraphStore.open(release.root, workers=1, memory_store=budget)
-    try:
-        assert not on_disk.pool.in_memory
-        assert in_memory.pool.in_memory
-        answers = _answers(on_disk)
-        assert b"agency/esa" in answers[0] and b"true" in answers[3]
-        assert _answers(in_memory) == answers
-    finally:
-        on_disk.close()
-        in_memory.close()
-
-
-def test_a_release_larger_than_the_memory_budget_is_read_from_disk(release):
-    budget = memory_estimate(prepare(release).counts) - 1
-    store = OxigraphStore.open(release.root, workers=1, memory_store=budget)
-    try:
-        assert not store.pool.in_memory
-    finally:
-        store.close()
-
-
-def test_the_memory_estimate_counts_the_named_graphs_and_their_merge():
-    assert memory_estimate({"a": 10, "b": 15}) == 2 * 25 * BYTES_PER_QUAD
+        result = store.execute(QueryRequest(query), media_type, timeout=10, max_rows=None)
+        assert result.media_type == media_type and result.body
+    csv = store.execute(QueryRequest(ANSWER_CHECKS[1][0]), "text/csv", timeout=10, max_rows=None)
+    assert csv.body.startswith(b"g,n\r\n") and csv.rows == 6
+    ask = store.execute(QueryRequest(ANSWER_CHECKS[3][0]), "application/sparql-results+xml", timeout=10, max_rows=None)
+    assert b"<boolean>true</boolean>" in ask.body

@@ -505,7 +505,7 @@ def load_phase(running: list[peermod.Peer], args: argparse.Namespace, mix_file: 
 # --------------------------------------------------------------------------
 
 def health(peer: peermod.Peer) -> dict | None:
-    """spacecoop's /health (query workers and answer cache counters), None if unreadable."""
+    """spacecoop's /health (query engines and answer cache counters), None if unreadable."""
     with contextlib.suppress(Exception):
         status, body = peermod.get(peer.host, peer.port, "/health", accept="application/json", timeout=10)
         if status in (200, 503):
@@ -514,11 +514,11 @@ def health(peer: peermod.Peer) -> dict | None:
 
 
 def counters_between(before: dict | None, after: dict | None) -> dict:
-    """What spacecoop's counters (answer cache, query workers) did between two /health readings."""
+    """What spacecoop's counters (answer cache, query engines) did between two /health readings."""
     if not before or not after:
         return {}
     out = {}
-    for section in ("answer_cache", "query_workers"):
+    for section in ("answer_cache", "query_engines"):
         b, a = before.get(section) or {}, after.get(section) or {}
         for key, value in a.items():
             if isinstance(value, int) and not isinstance(value, bool) and isinstance(b.get(key), int):
@@ -819,14 +819,14 @@ def _run(args: argparse.Namespace, report: dict, workdir: Path, running: list[pe
         if counters:
             hits, misses = counters.get("answer_cache.hits"), counters.get("answer_cache.misses")
             shown = ", ".join(f"{k.split('.', 1)[1]} {v}" for k, v in counters.items()
-                              if k.startswith("query_workers.") and k.split(".", 1)[1] in
+                              if k.startswith("query_engines.") and k.split(".", 1)[1] in
                               ("queries", "timeouts", "memory_stops", "abandoned", "restarts"))
             line = f"spacecoop /health, {phase} phase:"
             if hits is not None and misses is not None:
                 line += (f" answer cache {hits} hits, {misses} misses"
                          f" ({100 * hits / max(1, hits + misses):.1f}% of answers reused)")
             if shown:
-                line += f"; query workers: {shown}"
+                line += f"; query engines: {shown}"
             print(line)
     if report.get("spacecoop_counters") and not args.unique_queries:
         print("         (the mix repeats: a server with an answer cache answers most requests from it; "

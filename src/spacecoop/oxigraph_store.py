@@ -1,8 +1,8 @@
-"""The embedded store: the release loaded into pyoxigraph, queried through worker processes.
+"""The embedded store's database: the release loaded into pyoxigraph's on-disk store.
 
-`OxigraphStore.open(dist)` loads the release into an on-disk store under
-`dist/store/` (or reuses it when it already holds this release), then starts
-a `QueryPool` whose workers open it read-only. Layout of the dataset:
+`prepare(release)` makes sure `dist/store/` holds the release (the build loads
+it; a copied or older release is loaded here), which the query engines then
+open read-only (see `engine_store`). Layout of the dataset:
 
 - `data.nq` as it is: one named graph per source document, `graph/sources`
   and `graph/inferred`;
@@ -18,7 +18,6 @@ specification, Jena and Virtuoso.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import gc
@@ -35,15 +34,11 @@ import rdflib
 from rdflib.term import Node
 
 from spacecoop.layout import Release
-from spacecoop.namespaces import EXAMPLES_GRAPH, ONTOLOGY_GRAPH, PREFIXES
-from spacecoop.query_policy import GRAPH, SELECT, SHORT_QUERY, check_query, check_query_cached
-from spacecoop.query_pool import QueryPool
-from spacecoop.query_worker import EXECUTE, KIND, SOLUTIONS, TRIPLES, Answer, Job
-from spacecoop.store import QueryRequest, QueryResult, QuerySyntaxError, StoreError
+from spacecoop.namespaces import EXAMPLES_GRAPH, ONTOLOGY_GRAPH
+from spacecoop.store import StoreError
 
 MARKER = "spacecoop-store.json"
 MARKER_FORMAT = 2  # 2: the default graph holds the merge of the named graphs
-KIND_TIMEOUT = 5.0  # seconds to find the form of a query the tokenizer could not place
 
 
 class ReleaseError(StoreError):
@@ -171,116 +166,3 @@ def to_rdflib(term: object) -> Node:
             return rdflib.Literal(term.value)
         return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
     raise TypeError(f"no rdflib equivalent for {term!r}")
-
-
-BYTES_PER_QUAD = 400  # an in-memory pyoxigraph store, measured at 2.45 million quads: about 330
-
-
-def memory_estimate(counts: dict[str, int]) -> int:
-    """Bytes an in-memory copy of the store takes: the named graphs and their merge (the default graph)."""
-    return 2 * sum(counts.values()) * BYTES_PER_QUAD
-
-
-class OxigraphStore:
-    """The `spacecoop.store.Store` of the embedded pyoxigraph backend."""
-
-    def __init__(self, loaded: LoadedRelease, pool: QueryPool) -> None:
-        self._loaded = loaded
-        self._pool = pool
-
-    @classmethod
-    def open(
-        cls, dist: Path, *, workers: int, memory_limit: int | None = None, memory_store: int = 0
-    ) -> "OxigraphStore":
-        """`memory_limit`: bytes a query may use (the worker evaluating it is stopped beyond).
-        `memory_store`: bytes each worker may spend on an in-memory copy of the store; a release
-        estimated to need more is read from disk (see `memory_estimate`)."""
-        loaded = prepare(Release(dist))
-        in_memory = 0 < memory_estimate(loaded.counts) <= memory_store
-        pool = QueryPool(loaded.path, workers, PREFIXES, memory_limit=memory_limit, in_memory=in_memory)
-        return cls(loaded, pool)
-
-    @property
-    def release_id(self) -> str:
-        return self._loaded.release_id
-
-    @property
-    def sandboxed(self) -> bool:
-        """True if the query workers cannot open network connections."""
-        return self._pool.sandboxed
-
-    @property
-    def pool(self) -> QueryPool:
-        return self._pool
-
-    def query_kind(self, query: str) -> str:
-        kind = check_query(query)
-        if kind is None:
-            kind = self._pool.run(Job(KIND, query), KIND_TIMEOUT)
-        return kind
-
-    def _job(self, op: str, request: QueryRequest, **options: object) -> Job:
-        return Job(
-            op,
-            request.query,
-            default_graphs=tuple(request.default_graph_uris),
-            named_graphs=tuple(request.named_graph_uris),
-            **options,  # type: ignore[arg-type]
-        )
-
-    def execute(
-        self, request: QueryRequest, media_type: str, *, timeout: float, max_rows: int | None
-    ) -> QueryResult:
-        check_query_cached(request.query)
-        job = self._job(EXECUTE, request, media_type=media_type, max_rows=max_rows)
-        answer: Answer = self._pool.run(job, timeout, request.abandoned)
-        return QueryResult(answer.kind, media_type, answer.body, answer.rows)
-
-    async def execute_async(
-        self,
-        request: QueryRequest,
-        media_type: str,
-        *,
-        timeout: float,
-        max_rows: int | None,
-        disconnected: "asyncio.Future[object] | None" = None,
-    ) -> QueryResult:
-        """`execute` on the event loop (see `QueryPool.run_async`); `disconnected` completes
-        when the client goes away."""
-        if len(request.query) <= SHORT_QUERY:
-            check_query_cached(request.query)
-        else:  # reading a long query's tokens would stall the event loop
-            await asyncio.to_thread(check_query, request.query)
-        job = self._job(EXECUTE, request, media_type=media_type, max_rows=max_rows)
-        answer: Answer = await self._pool.run_async(job, timeout, disconnected)
-        return QueryResult(answer.kind, media_type, answer.body, answer.rows)
-
-    def select(self, query: str, *, timeout: float) -> list[dict[str, object]]:
-        if self.query_kind(query) != SELECT:
-            raise QuerySyntaxError("this is not a SELECT query")
-        variables, rows = self._pool.run(self._job(SOLUTIONS, QueryRequest(query)), timeout)
-        return [
-            {name: to_rdflib(term) for name, term in zip(variables, row) if term is not None}
-            for row in rows
-        ]
-
-    def construct(self, query: str, *, timeout: float) -> rdflib.Graph:
-        if self.query_kind(query) != GRAPH:
-            raise QuerySyntaxError("this is not a CONSTRUCT or DESCRIBE query")
-        triples = self._pool.run(self._job(TRIPLES, QueryRequest(query)), timeout)
-        graph = rdflib.Graph()
-        for prefix, namespace in PREFIXES.items():
-            graph.bind(prefix, namespace)
-        for triple in triples:
-            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
-        return graph
-
-    def describe(self, iri: str, *, timeout: float) -> rdflib.Graph:
-        """What the store says about one resource (SPARQL DESCRIBE)."""
-        return self.construct(f"DESCRIBE <{ox.NamedNode(iri).value}>", timeout=timeout)
-
-    def counts(self) -> dict[str, int]:
-        return dict(self._loaded.counts)
-
-    def close(self) -> None:
-        self._pool.close()

@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
+from rdflib import URIRef
 
 from .describe_release import FileEntry, dcat_description, file_entry, line_statistics, manifest_json, void_description
 from .errors import BuildError

@@ -175,21 +175,21 @@ class _Terms:
 
 
 def _solutions_body(variables: list[str], rows: list[list[Any]], media_type: str) -> bytes:
-    """Serialise rows exactly as the embedded store does (spacecoop.query_worker)."""
-    from spacecoop.query_worker import serialize_solutions
+    """Serialise rows exactly as the embedded store does (spacecoop.engine_store)."""
+    from spacecoop.engine_store import serialize_solutions
 
     return serialize_solutions(variables, rows, media_type)  # type: ignore[arg-type]
 
 
 def _boolean_body(value: bool, media_type: str) -> bytes:
-    from spacecoop.query_worker import RESULTS_FORMATS
+    from spacecoop.engine_store import RESULTS_FORMATS
 
     parsed = ox.parse_query_results(json.dumps({"head": {}, "boolean": value}), ox.QueryResultsFormat.JSON)
     return parsed.serialize(format=RESULTS_FORMATS[media_type])
 
 
 def _graph_body(triples: list[ox.Triple], media_type: str) -> bytes:
-    from spacecoop.query_worker import RDF_FORMATS
+    from spacecoop.engine_store import RDF_FORMATS
 
     return ox.serialize(triples, format=RDF_FORMATS[media_type], prefixes=PREFIXES) or b""
 

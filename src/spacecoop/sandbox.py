@@ -1,12 +1,15 @@
 """Take away a process's ability to reach the network.
 
-Query workers call `deny_network()` before they open the store. It installs a
-seccomp filter (Linux, x86-64 and arm64) under which `socket()` fails with
-EACCES for every address family but AF_UNIX, so no SPARQL feature (SERVICE,
-or any future one that fetches) can open a connection, whatever the query
-text. The filter is irrevocable and inherited by every thread the process
-starts afterwards. Elsewhere it returns False and the caller relies on the
-query check alone.
+`deny_network()` installs a seccomp filter (Linux, x86-64 and arm64) under
+which `socket()` fails with EACCES for every address family but AF_UNIX, so no
+SPARQL feature (SERVICE, or any future one that fetches) can open a connection,
+whatever the query text. `deny_outbound()` is for a server, which needs its
+listening socket: it refuses `connect()`, `sendmsg()`/`sendmmsg()` and a
+`sendto()` that names an address, so the process can accept and answer
+connections but start none (the query engines run under it, see `engine`).
+Both filters are irrevocable and inherited by every thread and program the
+process starts afterwards. Elsewhere they return False and the caller relies on
+the query check alone.
 """
 
 from __future__ import annotations
@@ -37,9 +40,14 @@ _ARCHES = {
     "x86_64": (0xC000003E, 41, 425),
     "aarch64": (0xC00000B7, 198, 425),
 }
+# machine -> (__NR_connect, __NR_sendto, __NR_sendmsg, __NR_sendmmsg)
+_OUTBOUND = {
+    "x86_64": (42, 44, 46, 307),
+    "aarch64": (203, 206, 211, 269),
+}
 
-# Offsets in struct seccomp_data.
-_NR, _ARCH, _ARG0 = 0, 4, 16
+# Offsets in struct seccomp_data (the low half of each 64-bit argument).
+_NR, _ARCH, _ARG0, _ARG4 = 0, 4, 16, 48
 
 
 def _stmt(code: int, k: int) -> bytes:
@@ -70,16 +78,40 @@ def _filter(arch: int, nr_socket: int, nr_io_uring_setup: int) -> bytes:
     return b"".join(program)
 
 
+def _outbound_filter(arch: int, nr_io_uring_setup: int, connect: int, sendto: int, sendmsg: int,
+                     sendmmsg: int) -> bytes:
+    deny = _RET_ERRNO | errno.EACCES
+    program = [
+        _stmt(_LD_W_ABS, _ARCH),
+        _jump(_JEQ_K, arch, 1, 0),
+        _stmt(_RET_K, deny),
+        _stmt(_LD_W_ABS, _NR),
+        _jump(_JGE_K, _X32_SYSCALL_BIT, 0, 1),
+        _stmt(_RET_K, deny),
+        _jump(_JEQ_K, nr_io_uring_setup, 0, 1),
+        _stmt(_RET_K, _RET_ERRNO | errno.ENOSYS),
+        _jump(_JEQ_K, connect, 0, 1),
+        _stmt(_RET_K, deny),
+        _jump(_JEQ_K, sendmsg, 0, 1),
+        _stmt(_RET_K, deny),
+        _jump(_JEQ_K, sendmmsg, 0, 1),
+        _stmt(_RET_K, deny),
+        _jump(_JEQ_K, sendto, 0, 5),
+        _stmt(_LD_W_ABS, _ARG4),  # the destination address: only NULL (a connected socket) is let through
+        _jump(_JEQ_K, 0, 0, 2),
+        _stmt(_LD_W_ABS, _ARG4 + 4),
+        _jump(_JEQ_K, 0, 1, 0),
+        _stmt(_RET_K, deny),
+        _stmt(_RET_K, _RET_ALLOW),
+    ]
+    return b"".join(program)
+
+
 class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def deny_network() -> bool:
-    """Make `socket()` fail for every family but AF_UNIX in this process; False if unsupported."""
-    arch = _ARCHES.get(platform.machine())
-    if not sys.platform.startswith("linux") or arch is None:
-        return False
-    program = _filter(*arch)
+def _install(program: bytes) -> bool:
     buffer = ctypes.create_string_buffer(program, len(program))
     fprog = _SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
     libc = ctypes.CDLL(None, use_errno=True)
@@ -89,3 +121,20 @@ def deny_network() -> bool:
     if prctl(_PR_SET_NO_NEW_PRIVS, 1, None, 0, 0) != 0:
         return False
     return prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.addressof(fprog), 0, 0) == 0
+
+
+def deny_network() -> bool:
+    """Make `socket()` fail for every family but AF_UNIX in this process; False if unsupported."""
+    arch = _ARCHES.get(platform.machine())
+    if not sys.platform.startswith("linux") or arch is None:
+        return False
+    return _install(_filter(*arch))
+
+
+def deny_outbound() -> bool:
+    """Let this process serve connections but never open one; False if unsupported."""
+    machine = platform.machine()
+    if not sys.platform.startswith("linux") or machine not in _ARCHES:
+        return False
+    arch, _, nr_io_uring_setup = _ARCHES[machine]
+    return _install(_outbound_filter(arch, nr_io_uring_setup, *_OUTBOUND[machine]))

@@ -42,11 +42,6 @@ class Settings:
     query_memory: int = _setting(
         1024, "megabytes of memory a query may use; then it is stopped and the client gets 503"
     )
-    memory_store: int = _setting(
-        64,
-        "megabytes each query worker may spend on its own in-memory copy of the store, where a query "
-        "is evaluated in about half the time; a larger release is read from disk; 0 always reads from disk",
-    )
     max_body: int = _setting(1_048_576, "largest request body in bytes; larger gets 413")
     max_header_bytes: int = _setting(
         16384, "largest request head (request line and header fields) in bytes; larger gets 431"
@@ -65,7 +60,9 @@ class Settings:
         "headers are believed ('*': any client); from anyone else they are ignored",
     )
     workers: int = _setting(
-        4, "query worker processes (queries run in parallel in these, each stoppable at the time limit)"
+        2,
+        "query engines: Oxigraph server processes on the store, each evaluating on threads of its own; "
+        "one whose query runs past a limit is replaced, and its other queries are sent to a sibling",
     )
     answer_cache: int = _setting(
         64,
@@ -111,10 +108,9 @@ class Settings:
                 (bool(invalid_items(self.forwarded_allow_ips)),
                  f"--forwarded-allow-ips: not an address or network: {', '.join(invalid_items(self.forwarded_allow_ips))}"),
                 (self.query_memory < 64, "a query needs at least 64 MB of memory"),
-                (self.workers < 1, "at least one query worker is needed"),
+                (self.workers < 1, "at least one query engine is needed"),
                 (self.cache_max_age < 0, "the cache max-age cannot be negative"),
                 (self.answer_cache < 0, "the answer cache cannot hold fewer than 0 megabytes"),
-                (self.memory_store < 0, "the in-memory store cannot hold fewer than 0 megabytes"),
             )
             if wrong
         ]

@@ -837,9 +837,9 @@ class EmbeddedReference:
     """
 
     def __init__(self, dist: Path, workers: int = 1) -> None:
-        from spacecoop.oxigraph_store import OxigraphStore
+        from spacecoop.engine_store import EngineStore
 
-        self.store = OxigraphStore.open(dist, workers=workers)
+        self.store = EngineStore.open(dist, workers=workers, time_limit=60)
 
     def answer(self, query: str, timeout: float = 60) -> Answer:
         from spacecoop.store import QueryRequest

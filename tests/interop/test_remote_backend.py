@@ -171,10 +171,10 @@ def test_competency_questions_through_the_remote_store(release, virtuoso, refere
 
 
 # Tests of the suites below that check what only one backend has, with the reason. A test
-# marked `embedded_store` (the embedded store's worker processes, its files) is left out too.
+# marked `embedded_store` (the embedded store's engine processes, its files) is left out too.
 BACKEND_SPECIFIC = {
     "tests/test_server_sparql_protocol.py::test_health_names_the_release":
-        "asserts the embedded store's sandboxed query worker processes in /health",
+        "asserts the embedded store's sandboxed query engines in /health",
     "tests/test_server_release.py::test_serve_builds_a_missing_release_then_rebuilds_it_when_an_input_changes":
         "asserts the embedded store's on-disk database under dist/store/",
     **{f"tests/test_server_release.py::test_the_server_answers_each_competency_question[{name}]": reason

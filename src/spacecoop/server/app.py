@@ -42,22 +42,22 @@ async def health(request: Request) -> JSONResponse:
         "graphs": len(counts),
         "triples": sum(counts.values()),
     }
-    pool = getattr(store, "pool", None)
-    if pool is not None:
-        running = len(pool.worker_pids())
+    engines = getattr(store, "engines", None)
+    if engines is not None:
+        running = len(engines.pids())
         if running == 0:
-            body["status"] = "no query worker is running"
-        body["query_workers"] = {
-            "size": pool.size,
+            body["status"] = "no query engine is running"
+        body["query_engines"] = {
+            "size": engines.size,
             "running": running,
-            "sandboxed": pool.sandboxed,
-            "in_memory": pool.in_memory,
-            "queries": pool.stats.queries,
-            "slow": pool.stats.slow,
-            "timeouts": pool.stats.timeouts,
-            "memory_stops": pool.stats.memory,
-            "abandoned": pool.stats.abandoned,
-            "restarts": pool.stats.restarts,
+            "sandboxed": engines.sandboxed,
+            "queries": engines.stats.queries,
+            "retried": engines.stats.retried,
+            "timeouts": engines.stats.timeouts,
+            "memory_stops": engines.stats.memory,
+            "abandoned": engines.stats.abandoned,
+            "crashes": engines.stats.crashes,
+            "restarts": engines.stats.restarts,
         }
     answers: AnswerCache = request.app.state.answers
     body["answer_cache"] = {

@@ -102,16 +102,13 @@ def prepare_release(args: argparse.Namespace, settings: Settings) -> Settings:
     return replace(settings, dist=real)
 
 
-def _open_store(args: argparse.Namespace, settings: Settings, workers: int, *, serving: bool = True) -> Store:
-    """`serving`: for a server (a one-off query does not copy the store into memory first)."""
-    from spacecoop.oxigraph_store import OxigraphStore
+def _open_store(args: argparse.Namespace, settings: Settings, workers: int) -> Store:
+    """The embedded store: `workers` Oxigraph engines on the release (see engine_store)."""
+    from spacecoop.engine_store import EngineStore
 
     assert settings.dist is not None
-    return OxigraphStore.open(
-        settings.dist,
-        workers=workers,
-        memory_limit=settings.query_memory * 2**20,
-        memory_store=settings.memory_store * 2**20 if serving else 0,
+    return EngineStore.open(
+        settings.dist, workers=workers, time_limit=settings.time_limit, memory_limit=settings.query_memory * 2**20
     )
 
 
@@ -205,7 +202,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        store = _open_store(args, settings, workers=1, serving=False)
+        store = _open_store(args, settings, workers=1)
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
