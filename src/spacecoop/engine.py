@@ -19,9 +19,9 @@ cannot be trusted with:
   denies outbound connections, so `SERVICE` cannot reach anything even if a
   query slipped past the check; and it dies with the server (PR_SET_PDEATHSIG).
 
-Everything runs on one event loop, in a thread of its own (`EngineLoop`), so
-the server's handlers (`submit`) and the page renderers in the thread pool
-(`run`) share the engines.
+The engines are driven from one event loop (`EngineLoop`): a thread of their
+own until the server starts, then the server's loop, so that a query costs no
+hop between threads; page renderers in the thread pool reach them with `run`.
 """
 
 from __future__ import annotations
@@ -165,7 +165,6 @@ class Engines:
         self.stats = EngineStats()
         self.sandboxed = False  # set once an engine is seen running under the filter
         self._slots: list[Engine | None] = [None] * size
-        self._ready = asyncio.Event()
         self._session: Any = None
         self._watcher: asyncio.Task[None] | None = None
         self._restarts: set[asyncio.Task[None]] = set()
@@ -174,35 +173,54 @@ class Engines:
     # -- life ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        import aiohttp
+        """Start every engine, then `attach` to this loop."""
+        await self.spawn()
+        await self.attach()
 
-        # One pool of kept-alive connections; an engine that closes one is retried (see request).
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=30), auto_decompress=False,
-            skip_auto_headers=("User-Agent",), timeout=aiohttp.ClientTimeout(total=None),  # the deadline is ours
-        )
+    async def spawn(self) -> None:
+        """Start every engine. PR_SET_PDEATHSIG ties each to the thread that starts it: call this
+        on a thread that lives as long as the engines (the main thread, or EngineLoop's own)."""
         started = await asyncio.gather(*(self._spawn() for _ in range(self.size)), return_exceptions=True)
         failure = next((e for e in started if isinstance(e, BaseException)), None)
         for slot, engine in enumerate(started):
             if isinstance(engine, Engine):
                 self._slots[slot] = engine
         if failure is not None:
-            await self.close()
+            self.kill()
             raise failure
-        self._ready.set()
+
+    async def attach(self) -> None:
+        """Talk to the engines from the running loop: a pool of kept-alive connections, the watcher."""
+        import aiohttp
+
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=30), auto_decompress=False,
+            skip_auto_headers=("User-Agent",), timeout=aiohttp.ClientTimeout(total=None),  # the deadline is ours
+        )
         self._watcher = asyncio.create_task(self._watch())
+
+    async def detach(self) -> None:
+        """Leave the running loop (the engines keep running): `attach` on another loop next."""
+        if self._watcher is not None:
+            self._watcher.cancel()
+            self._watcher = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def close(self) -> None:
         self._closed = True
-        if self._watcher is not None:
-            self._watcher.cancel()
         for task in list(self._restarts):
             task.cancel()
+        self.kill()
+        await self.detach()
+
+    def kill(self) -> None:
+        """Stop every engine now (also from outside any loop)."""
+        self._closed = True
         for engine in self._slots:
-            if engine is not None:
+            if engine is not None and not engine.dead:
                 engine.kill()
-        if self._session is not None:
-            await self._session.close()
 
     def pids(self) -> list[int]:
         return [e.pid for e in self._slots if e is not None and not e.dead and e.process.poll() is None]
@@ -372,38 +390,57 @@ def _drain(process: subprocess.Popen[bytes]) -> None:
 
 
 class EngineLoop:
-    """An event loop in a thread of its own, where the engines live.
+    """Where the engines' coroutines run: an event loop in a thread of its own (`owned`), or the
+    server's own loop once `EngineStore.serve_here` has moved them there.
 
-    `submit` runs a coroutine there from another loop (the server's handlers);
-    `run` waits for one from a plain thread (pages, DESCRIBE, tools)."""
+    `submit` awaits a coroutine from the server's handlers, `run` waits for one from a
+    plain thread (pages, DESCRIBE, tools). On the server's loop, a query costs no hop
+    between threads (two busy threads would pass the GIL back and forth)."""
 
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="spacecoop-engines", daemon=True)
-        self._thread.start()
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self.owned = loop is None
+        self.loop = asyncio.new_event_loop() if loop is None else loop
+        self._thread: threading.Thread | None = None
+        if self.owned:
+            self._thread = threading.Thread(target=self.loop.run_forever, name="spacecoop-engines", daemon=True)
+            self._thread.start()
+
+    def _here(self) -> bool:
+        try:
+            return asyncio.get_running_loop() is self.loop
+        except RuntimeError:
+            return False
 
     def run(self, coroutine: Awaitable[T]) -> T:
-        if threading.current_thread() is self._thread:
-            raise RuntimeError("EngineLoop.run called on its own loop")
+        if self._here():
+            raise RuntimeError("EngineLoop.run called on the engines' own loop: await it")
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()  # type: ignore[arg-type]
 
     async def submit(self, coroutine: Awaitable[T], cancelled: "asyncio.Future[object] | None" = None) -> T:
-        """Await `coroutine` on the engine loop; if `cancelled` completes first, cancel it there."""
-        future: concurrent.futures.Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self.loop)  # type: ignore[arg-type]
-        waiting = asyncio.wrap_future(future)
+        """Await `coroutine` on the engines' loop; if `cancelled` completes first, cancel it there."""
+        if self._here():
+            task: asyncio.Future[T] = asyncio.ensure_future(coroutine)
+            future: concurrent.futures.Future[T] | None = None
+        else:
+            future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)  # type: ignore[arg-type]
+            task = asyncio.wrap_future(future)
         if cancelled is None:
-            return await waiting
-        done, _ = await asyncio.wait({waiting, cancelled}, return_when=asyncio.FIRST_COMPLETED)
-        if waiting in done:
-            return waiting.result()
-        future.cancel()
+            return await task
+        done, _ = await asyncio.wait({task, cancelled}, return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            return task.result()
+        (future or task).cancel()
         with contextlib.suppress(BaseException):
-            await waiting
+            await task
         raise QueryTimeout("the client went away; its query was stopped")
 
     def close(self, cleanup: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Run `cleanup` there and stop the loop, if it is this object's own."""
+        if not self.owned:
+            return
         if cleanup is not None and self.loop.is_running():
             with contextlib.suppress(Exception):
                 asyncio.run_coroutine_threadsafe(cleanup(), self.loop).result(timeout=10)  # type: ignore[arg-type]
         self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=10)
+        if self._thread is not None:
+            self._thread.join(timeout=10)

@@ -98,16 +98,25 @@ def _dataset(request: QueryRequest) -> str:
 class EngineStore:
     """The `spacecoop.store.Store` of the embedded store, evaluated by `engine.Engines`."""
 
-    def __init__(self, loaded: LoadedRelease, engines: Engines, loop: EngineLoop) -> None:
+    def __init__(self, loaded: LoadedRelease, engines: Engines, loop: EngineLoop | None) -> None:
         self._loaded = loaded
         self.engines = engines
-        self._loop = loop
+        self._loop = loop  # None: started for a server, driven from its loop once serve_here runs
+        self._owned: EngineLoop | None = None
 
     @classmethod
-    def open(cls, dist: Path, *, workers: int, time_limit: float, memory_limit: int | None = None) -> "EngineStore":
-        """`workers` engines on the release in `dist`; `memory_limit`: bytes a query may add to one."""
+    def open(
+        cls, dist: Path, *, workers: int, time_limit: float, memory_limit: int | None = None, serving: bool = False
+    ) -> "EngineStore":
+        """`workers` engines on the release in `dist`; `memory_limit`: bytes a query may add to one.
+
+        `serving`: the engines start on this thread (which must live as long as they do) and
+        are driven from the server's loop after `serve_here`; otherwise from a loop of their own."""
         loaded = prepare(Release(dist))
         engines = Engines(loaded.path, workers, timeout_s=time_limit, memory_limit=memory_limit)
+        if serving:
+            asyncio.run(engines.spawn())
+            return cls(loaded, engines, None)
         loop = EngineLoop()
         try:
             loop.run(engines.start())
@@ -115,6 +124,12 @@ class EngineStore:
             loop.close()
             raise
         return cls(loaded, engines, loop)
+
+    @property
+    def _driver(self) -> EngineLoop:
+        if self._loop is None:
+            raise RuntimeError("the engines are driven from the server's loop once it runs (serve_here)")
+        return self._loop
 
     @property
     def release_id(self) -> str:
@@ -127,14 +142,33 @@ class EngineStore:
     def counts(self) -> dict[str, int]:
         return dict(self._loaded.counts)
 
+    async def serve_here(self) -> None:
+        """Drive the engines from the running loop (the server's) from now on."""
+        if self._loop is not None and not self._loop.owned:
+            return
+        if self._loop is not None:  # opened with a loop of its own: its engines move here (the loop's
+            self._owned = self._loop  # thread started them, and lives on until close: see Engines.spawn)
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.engines.detach(), self._owned.loop))
+        await self.engines.attach()
+        self._loop = EngineLoop(asyncio.get_running_loop())
+
+    async def stop_serving(self) -> None:
+        """Stop the engines from the server's loop, while it still runs."""
+        if self._loop is not None and not self._loop.owned:
+            await self.engines.close()
+
     def close(self) -> None:
-        self._loop.close(self.engines.close)
+        if self._loop is not None:
+            self._loop.close(self.engines.close)
+        if self._owned is not None:
+            self._owned.close()
+        self.engines.kill()
 
     # -- the query's form ---------------------------------------------------------------
 
     def query_kind(self, query: str) -> str:
         kind = check_query(query)
-        return kind if kind is not None else self._loop.run(self._engine_kind(query))
+        return kind if kind is not None else self._driver.run(self._engine_kind(query))
 
     async def _engine_kind(self, query: str) -> str:
         """The form of a query the tokenizer could not place: the engine's parser decides."""
@@ -151,7 +185,7 @@ class EngineStore:
 
     def execute(self, request: QueryRequest, media_type: str, *, timeout: float, max_rows: int | None) -> QueryResult:
         kind = self.query_kind(request.query)
-        return self._loop.run(self._execute(request, kind, media_type, timeout, max_rows))
+        return self._driver.run(self._execute(request, kind, media_type, timeout, max_rows))
 
     async def execute_async(
         self, request: QueryRequest, media_type: str, *, timeout: float, max_rows: int | None,
@@ -163,8 +197,8 @@ class EngineStore:
         else:  # reading a long query's tokens would stall the event loop
             kind = await asyncio.to_thread(check_query, request.query)
         if kind is None:
-            kind = await self._loop.submit(self._engine_kind(request.query), disconnected)
-        return await self._loop.submit(self._execute(request, kind, media_type, timeout, max_rows), disconnected)
+            kind = await self._driver.submit(self._engine_kind(request.query), disconnected)
+        return await self._driver.submit(self._execute(request, kind, media_type, timeout, max_rows), disconnected)
 
     async def _send(self, request: QueryRequest, accept: str, timeout: float) -> tuple[int, str, bytes]:
         status, content_type, body = await self.engines.request(
@@ -218,7 +252,7 @@ class EngineStore:
     def select(self, query: str, *, timeout: float) -> list[dict[str, object]]:
         if self.query_kind(query) != SELECT:
             raise QuerySyntaxError("this is not a SELECT query")
-        _, _, body = self._loop.run(self._send(QueryRequest(query), SPARQL_JSON, timeout))
+        _, _, body = self._driver.run(self._send(QueryRequest(query), SPARQL_JSON, timeout))
         try:
             solutions = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
             variables = [v.value for v in solutions.variables]
@@ -230,7 +264,7 @@ class EngineStore:
     def construct(self, query: str, *, timeout: float) -> rdflib.Graph:
         if self.query_kind(query) != GRAPH:
             raise QuerySyntaxError("this is not a CONSTRUCT or DESCRIBE query")
-        triples = self._loop.run(self._triples(QueryRequest(query), timeout, None))
+        triples = self._driver.run(self._triples(QueryRequest(query), timeout, None))
         graph = rdflib.Graph()
         for prefix, namespace in PREFIXES.items():
             graph.bind(prefix, namespace)

@@ -90,8 +90,14 @@ def create_app(settings: Settings, store: Store) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # A store that talks to its engines from an event loop moves onto the server's.
+        serve_here, stop_serving = getattr(store, "serve_here", None), getattr(store, "stop_serving", None)
+        if serve_here is not None:
+            await serve_here()
         log.info("serving release %s (%d named graphs)", store.release_id, len(store.counts()))
         yield
+        if stop_serving is not None:
+            await stop_serving()
         log.info("stopped serving release %s", store.release_id)
 
     app = Starlette(

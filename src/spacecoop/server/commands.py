@@ -102,13 +102,15 @@ def prepare_release(args: argparse.Namespace, settings: Settings) -> Settings:
     return replace(settings, dist=real)
 
 
-def _open_store(args: argparse.Namespace, settings: Settings, workers: int) -> Store:
-    """The embedded store: `workers` Oxigraph engines on the release (see engine_store)."""
+def _open_store(args: argparse.Namespace, settings: Settings, workers: int, *, serving: bool = True) -> Store:
+    """The embedded store: `workers` Oxigraph engines on the release (see engine_store); `serving`:
+    for a server, which drives them from its own event loop."""
     from spacecoop.engine_store import EngineStore
 
     assert settings.dist is not None
     return EngineStore.open(
-        settings.dist, workers=workers, time_limit=settings.time_limit, memory_limit=settings.query_memory * 2**20
+        settings.dist, workers=workers, time_limit=settings.time_limit, memory_limit=settings.query_memory * 2**20,
+        serving=serving,
     )
 
 
@@ -202,7 +204,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        store = _open_store(args, settings, workers=1)
+        store = _open_store(args, settings, workers=1, serving=False)
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
