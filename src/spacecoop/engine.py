@@ -3,7 +3,7 @@
 `Engines` starts `oxigraph serve-read-only` (the `oxigraph` package's Rust
 server) on the on-disk store, several times, each on a loopback port of its
 own, and sends each query to the least busy one over kept-alive connections
-(aiohttp). The engines evaluate on native threads; this module owns what they
+(`engine_client`). The engines evaluate on native threads; this module owns what they
 cannot be trusted with:
 
 * **the deadline**: Oxigraph's `--timeout-s` is passed as a first line, but it
@@ -42,8 +42,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Awaitable, Callable, TypeVar
 
+from spacecoop.engine_client import EnginePool
 from spacecoop.sandbox import deny_outbound
 from spacecoop.store import BackendUnavailable, QueryMemoryExceeded, QueryTimeout, StoreError
 
@@ -109,10 +110,14 @@ class Engine:
     """One `oxigraph serve-read-only` process."""
 
     process: subprocess.Popen[bytes]
-    url: str
+    port: int
     baseline: int = 0  # resident bytes once ready
+    connections: EnginePool = field(init=False)
     in_flight: set["Ticket"] = field(default_factory=set)
     dead: bool = False
+
+    def __post_init__(self) -> None:
+        self.connections = EnginePool("127.0.0.1", self.port)
 
     @property
     def pid(self) -> int:
@@ -165,7 +170,6 @@ class Engines:
         self.stats = EngineStats()
         self.sandboxed = False  # set once an engine is seen running under the filter
         self._slots: list[Engine | None] = [None] * size
-        self._session: Any = None
         self._watcher: asyncio.Task[None] | None = None
         self._restarts: set[asyncio.Task[None]] = set()
         self._closed = False
@@ -190,13 +194,7 @@ class Engines:
             raise failure
 
     async def attach(self) -> None:
-        """Talk to the engines from the running loop: a pool of kept-alive connections, the watcher."""
-        import aiohttp
-
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=30), auto_decompress=False,
-            skip_auto_headers=("User-Agent",), timeout=aiohttp.ClientTimeout(total=None),  # the deadline is ours
-        )
+        """Talk to the engines from the running loop: its connections, its watcher."""
         self._watcher = asyncio.create_task(self._watch())
 
     async def detach(self) -> None:
@@ -204,9 +202,9 @@ class Engines:
         if self._watcher is not None:
             self._watcher.cancel()
             self._watcher = None
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        for engine in self._slots:
+            if engine is not None:
+                engine.connections.close()  # connections belong to the loop that made them
 
     async def close(self) -> None:
         self._closed = True
@@ -236,7 +234,7 @@ class Engines:
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                 preexec_fn=_child_setup, start_new_session=True,  # Ctrl-C in a terminal is the server's to handle
             )
-            engine = Engine(process, f"http://127.0.0.1:{port}/query")
+            engine = Engine(process, port)
             if await self._until_ready(engine, port):
                 threading.Thread(target=_drain, args=(process,), daemon=True).start()
                 engine.baseline = _resident_bytes(process.pid)
@@ -325,6 +323,7 @@ class Engines:
         was in flight on every engine that died (QueryMemoryExceeded, or BackendUnavailable)."""
         self.stats.queries += 1
         deadline = time.monotonic() + timeout
+        target, ctype, accepted = f"/query{path_query}".encode(), content_type.encode(), accept.encode()
         suspects: set[Engine] = set()
         blamed: list[str] = []
         for attempt in range(RETRIES + 1):
@@ -333,12 +332,7 @@ class Engines:
             engine.in_flight.add(ticket)
             try:
                 async with asyncio.timeout_at(asyncio.get_running_loop().time() + (deadline - time.monotonic())):
-                    async with self._session.post(
-                        engine.url + path_query, data=body,
-                        headers={"Content-Type": content_type, "Accept": accept},
-                    ) as response:
-                        payload = await response.read()
-                        return response.status, response.headers.get("Content-Type", ""), payload
+                    return await engine.connections.post(target, body, ctype, accepted)
             except TimeoutError:
                 self.stats.timeouts += 1
                 self._retire(engine, f"a query ran past the time limit of {timeout:g} s")
@@ -348,9 +342,7 @@ class Engines:
                 self.stats.abandoned += 1
                 self._retire(engine, "the client of a running query went away")
                 raise
-            except Exception as error:  # the engine closed the connection, or died
-                if not _is_connection_error(error):
-                    raise
+            except ConnectionError:  # the engine closed the connection, or died
                 if ticket.blamed is None and not engine.dead and await _exited(engine):
                     self._crashed(engine)
                 if ticket.blamed is not None:
@@ -374,12 +366,6 @@ async def _exited(engine: Engine) -> bool:
             return True
         await asyncio.sleep(0.005)
     return False
-
-
-def _is_connection_error(error: BaseException) -> bool:
-    import aiohttp
-
-    return isinstance(error, (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, ConnectionError))
 
 
 def _drain(process: subprocess.Popen[bytes]) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 
-from rdflib import XSD, Dataset, Graph, Literal, URIRef
+import pyoxigraph as ox
+from rdflib import XSD, Graph, Literal, URIRef
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
@@ -20,13 +21,19 @@ from ..namespaces import GRAPH, ONTOLOGY_IRI, SCO
 from ..store import BackendUnavailable, QueryTimeout
 from .baseiri import is_iri
 from .describe import ViewBuilder, describe_query, source_id_of
+from .rendering import (
+    Rendered,
+    construct_triples,
+    serialize_quads,
+    serialize_triples,
+    to_graph,
+)
 from .representations import (
     BY_EXTENSION,
     DATASET_OR_HTML,
     GRAPH_OR_HTML,
     Choice,
     choose,
-    serialize_dataset,
     serialize_graph,
 )
 from .site import Page, Site, add_links, vary
@@ -92,26 +99,55 @@ def select(site: Site, query: str) -> list[dict[str, object]]:
 # ---------------------------------------------------------------------------
 
 
-def resource(site: Site, request: Request) -> Response:
-    """A resource in any of its representations (see `describe` for what the description holds)."""
+def representation_key(site: Site, page: Page, kind: str, path: str, media_type: str) -> tuple[str, ...]:
+    """What a rendered representation depends on: the release, the address links point at, the
+    thing, the format and, for a page, the client's languages (`rendering.RenderCache`'s key)."""
+    languages = tuple(page.languages) if media_type == neg.HTML else ()
+    return (site.store.release_id, page.iris.server, kind, path, media_type, *languages)
+
+
+def respond(page: Page, rendered: Rendered, choice: Choice, base_path: str, offered: tuple[str, ...],
+            canonical: str | None) -> Response:
+    """A rendered representation with its headers (`finish`); a 404 if there is none."""
+    if rendered.status == 404:
+        raise HTTPException(404, rendered.detail)
+    return finish(page, Response(rendered.body, media_type=rendered.content_type), choice, base_path, offered, canonical)
+
+
+async def resource(site: Site, request: Request) -> Response:
+    """A resource in any of its representations (see `describe` for what the description holds).
+
+    Each representation is rendered once per release (`rendering`); a cached one is served from
+    the event loop, a new one is rendered in a worker thread, a few at a time."""
     page = site.page(request)
     path, extension = split_extension("id/" + request.path_params["path"])
     choice = choose(request, GRAPH_OR_HTML, extension)
     iri = page.iris.dataset_iri(path)
     if iri is None:
         raise HTTPException(404, "there is no resource with such an IRI in this dataset")
-    graph = construct(site, describe_query(iri))
-    if (URIRef(iri), None, None) not in graph:
-        raise HTTPException(404, f"there is no resource <{iri}> in this dataset")
-    if choice.media_type == neg.HTML:
+    key = representation_key(site, page, "id", path, choice.media_type)
+    rendered = await site.renderer.get(key, lambda: render_resource(site, page, path, iri, choice.media_type))
+    return respond(page, rendered, choice, path, RDF_GRAPH_TYPES, iri)
+
+
+def render_resource(site: Site, page: Page, path: str, iri: str, media_type: str) -> Rendered:
+    """One representation of a resource's description (one CONSTRUCT), or that there is none."""
+    triples = construct_triples(site.store, describe_query(iri), site.config.query_timeout)
+    node = ox.NamedNode(iri)
+    if not any(t.subject == node for t in triples):
+        return Rendered.missing(f"there is no resource <{iri}> in this dataset")
+    if media_type == neg.HTML:
+        graph = to_graph(triples)
         view = ViewBuilder(site.vocabulary, page.iris, page.languages).build(iri, graph)
         template = view.template if site.template_exists(view.template) else "resource.html"
         alternates = page.alternates(path, RDF_GRAPH_TYPES, exclude=neg.HTML)
-        response: Response = page.render(template, {"view": view, "source_id": source_id_of(iri)}, alternates=alternates)
+        html = page.render(template, {"view": view, "source_id": source_id_of(iri)}, alternates=alternates)
+        return Rendered(html.body, html.headers["content-type"])
+    if media_type == neg.JSON_LD:
+        body = serialize_graph(to_graph(triples), media_type, context=site.context, context_url=page.links.context)
     else:
-        body = serialize_graph(graph, choice.media_type, context=site.context, context_url=page.links.context)
-        response = Response(body, media_type=media_type_header(choice.media_type))
-    return finish(page, response, choice, path, RDF_GRAPH_TYPES, iri)
+        body = serialize_triples(triples, media_type)
+    return Rendered(body, media_type_header(media_type))
 
 
 # ---------------------------------------------------------------------------
@@ -165,19 +201,28 @@ def context(site: Site, request: Request) -> Response:
 # ---------------------------------------------------------------------------
 
 
-def named_graph(site: Site, request: Request) -> Response:
-    """One named graph (a document's, or sources/ontology/examples/inferred)."""
+async def named_graph(site: Site, request: Request) -> Response:
+    """One named graph (a document's, or sources/ontology/examples/inferred), rendered once per release."""
     page = site.page(request)
     name, extension = split_extension(request.path_params["name"])
     choice = choose(request, DATASET_OR_HTML, extension)
     graph_iri = f"{GRAPH}{name}"
     if not is_iri(graph_iri):
         raise HTTPException(404, "there is no named graph with such an IRI in this dataset")
-    graph = construct(site, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")
-    if len(graph) == 0:
-        raise HTTPException(404, f"there is no named graph <{graph_iri}> in this dataset")
     base_path = f"graph/{name}"
-    if choice.media_type == neg.HTML:
+    key = representation_key(site, page, "graph", base_path, choice.media_type)
+    rendered = await site.renderer.get(key, lambda: render_named_graph(site, page, name, graph_iri, choice.media_type))
+    return respond(page, rendered, choice, base_path, DATASET_TYPES, graph_iri)
+
+
+def render_named_graph(site: Site, page: Page, name: str, graph_iri: str, media_type: str) -> Rendered:
+    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}"
+    triples = construct_triples(site.store, query, site.config.query_timeout)
+    if not triples:
+        return Rendered.missing(f"there is no named graph <{graph_iri}> in this dataset")
+    base_path = f"graph/{name}"
+    if media_type == neg.HTML:
+        graph = to_graph(triples)
         builder = ViewBuilder(site.vocabulary, page.iris, page.languages)
         subjects = sorted({s for s in graph.subjects() if isinstance(s, URIRef)})
         entries = [(builder.value(graph, s), builder.properties(graph, s)) for s in subjects]
@@ -185,19 +230,17 @@ def named_graph(site: Site, request: Request) -> Response:
         alternates = page.alternates(base_path, DATASET_TYPES, exclude=neg.HTML)
         source_id = name if (graph_iri != str(GRAPH) and source_id_of(f"{site.config.base_iri}id/source/{name}")) else None
         has_source_page = source_id is not None and (site.release.root / "sources" / f"{name}.txt").exists()
-        response: Response = page.render(
+        html = page.render(
             "graph.html",
             {"graph_iri": graph_iri, "entries": entries, "triples": len(graph),
              "source_page": page.iris.path(f"source/{name}") if has_source_page else None},
             alternates=alternates,
         )
-    elif choice.media_type in (neg.TRIG, neg.N_QUADS):
-        dataset = Dataset()
-        named = dataset.graph(URIRef(graph_iri))
-        for triple in graph:
-            named.add(triple)
-        response = Response(serialize_dataset(dataset, choice.media_type), media_type=media_type_header(choice.media_type))
+        return Rendered(html.body, html.headers["content-type"])
+    if media_type in (neg.TRIG, neg.N_QUADS):
+        body = serialize_quads(triples, graph_iri, media_type)
+    elif media_type == neg.JSON_LD:
+        body = serialize_graph(to_graph(triples), media_type, context=site.context, context_url=page.links.context)
     else:
-        body = serialize_graph(graph, choice.media_type, context=site.context, context_url=page.links.context)
-        response = Response(body, media_type=media_type_header(choice.media_type))
-    return finish(page, response, choice, base_path, DATASET_TYPES, graph_iri)
+        body = serialize_triples(triples, media_type)
+    return Rendered(body, media_type_header(media_type))

@@ -26,6 +26,7 @@ from ..store import Store
 from . import labels as labelling
 from .baseiri import IriMap, iri_map
 from .context import build_context
+from .rendering import DEFAULT_CACHE_BYTES, DEFAULT_CONCURRENCY, RenderCache, Renderer
 from .representations import FORMAT_LABELS, conditional, entity_tag
 from .vocabulary import Vocabulary
 
@@ -45,6 +46,8 @@ class Config:
     query_timeout: float = 10.0
     max_rows: int = 10_000
     page_size: int = 100
+    render_cache_bytes: int = DEFAULT_CACHE_BYTES  # rendered representations kept (see `rendering`)
+    render_concurrency: int = DEFAULT_CONCURRENCY  # page renders running at once
 
     @classmethod
     def from_settings(cls, settings: Any) -> "Config":
@@ -61,12 +64,16 @@ class Config:
             "base_iri": ("base_iri",),
             "query_timeout": ("time_limit",),
             "max_rows": ("max_rows",),
+            "render_cache_bytes": ("linked_data_cache",),
+            "render_concurrency": ("linked_data_renders",),
         }.items():
             for alias in aliases:
                 if getattr(settings, alias, None) is not None:
                     values[name] = getattr(settings, alias)
                     break
         values["dist"] = Path(values.get("dist", "dist"))
+        if "render_cache_bytes" in values:
+            values["render_cache_bytes"] = int(float(values["render_cache_bytes"]) * 2**20)
         base = str(values.get("base_iri", BASE))
         values["base_iri"] = base if base.endswith("/") else base + "/"
         return cls(**values)
@@ -93,8 +100,11 @@ class Site:
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=False,
+            auto_reload=False,  # the package's templates do not change while it runs (no stat per page)
         )
         self.templates.filters["tojson_script"] = json_for_script
+        self.renderer = Renderer(RenderCache(config.render_cache_bytes), config.render_concurrency)
+        self._templates_present: dict[str, bool] = {}
 
     @cached_property
     def vocabulary(self) -> Vocabulary:
@@ -118,7 +128,10 @@ class Site:
         return path.stat().st_mtime
 
     def template_exists(self, name: str) -> bool:
-        return (TEMPLATES_DIR / name).is_file()
+        present = self._templates_present.get(name)
+        if present is None:
+            present = self._templates_present[name] = (TEMPLATES_DIR / name).is_file()
+        return present
 
     def page(self, request: Request) -> "Page":
         return Page(self, request)
