@@ -262,3 +262,18 @@ def test_engines_die_with_the_server_even_when_it_is_killed(store_dir: Path):
     while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(pid) for pid in pids)
+
+
+def test_the_stores_check_uses_the_servers_nesting_limit(store_dir: Path):
+    from spacecoop.query_policy import QueryTooComplex
+
+    deep = "SELECT * WHERE " + "{" * 120 + "}" * 120  # deeper than the default limit, far from a crash
+    strict = EngineStore.open(store_dir.parent, workers=1, time_limit=10)
+    lenient = EngineStore.open(store_dir.parent, workers=1, time_limit=10, max_nesting=300)
+    try:
+        with pytest.raises(QueryTooComplex, match="at most 100 levels"):
+            strict.execute(QueryRequest(deep), JSON, timeout=10, max_rows=None)
+        assert lenient.execute(QueryRequest(deep), JSON, timeout=10, max_rows=None).rows == 1
+    finally:
+        strict.close()
+        lenient.close()

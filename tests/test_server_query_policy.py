@@ -16,7 +16,16 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from spacecoop.query_policy import check_query, check_update, names_dataset, read_every_token
+from spacecoop import query_policy
+from spacecoop.query_policy import (
+    MAX_NESTING,
+    QueryTooComplex,
+    check_query,
+    check_update,
+    names_dataset,
+    nesting,
+    read_every_token,
+)
 from spacecoop.store import QueryRefused
 
 URL = "http://127.0.0.1:{port}/sparql"
@@ -30,6 +39,17 @@ REFUSED_SERVICE = {
     "glued to SILENT": "SELECT * WHERE { SERVICESILENT<{url}> { ?s ?p ?o } }",
     "glued to an empty prefix": "PREFIX : <{url}> SELECT * WHERE { SERVICE:x { ?s ?p ?o } }",
     "glued to a prefixed name": "PREFIX ex: <{url}> SELECT * WHERE { SERVICEex:x { ?s ?p ?o } }",
+    "glued to a prefixed name, another prefix named service": (
+        "PREFIX service: <http://example.org/> PREFIX ex: <{url}> SELECT * WHERE { SERVICEex:x { ?s ?p ?o } }"
+    ),
+    # A declared prefix `service` does not make `service:x` a name: with `PREFIX :` it is SERVICE :x.
+    "a declared prefix that reads as SERVICE and the empty prefix": (
+        "PREFIX service: <http://example.org/> PREFIX : <{url}> SELECT * WHERE { service:x { ?s ?p ?o } }"
+    ),
+    "a declared prefix that reads as SERVICE SILENT and the empty prefix": (
+        "PREFIX servicesilent: <http://example.org/> PREFIX : <{url}> SELECT * WHERE { servicesilent:x { ?s ?p ?o } }"
+    ),
+    "glued after a parenthesis": "SELECT * WHERE { VALUES ?o { 1 } FILTER(true)SERVICE <{url}> { ?s ?p ?o } }",
     "in a subquery": "SELECT * WHERE { { SELECT * WHERE { SERVICE <{url}> { ?s ?p ?o } } } }",
     "in OPTIONAL": "SELECT * WHERE { OPTIONAL { SERVICE <{url}> { ?s ?p ?o } } }",
     "in UNION": "SELECT * WHERE { { BIND(1 AS ?x) } UNION { SERVICE <{url}> { ?s ?p ?o } } }",
@@ -59,6 +79,13 @@ ALLOWED = {
     "as a variable": "SELECT ?service $SERVICE WHERE { ?service ?p $SERVICE }",
     "as a language tag": 'SELECT * WHERE { ?s ?p "x"@service }',
     "as a blank node label": "SELECT * WHERE { _:service ?p ?o }",
+    "as a declared prefix": "PREFIX service: <http://example.org/> SELECT * WHERE { ?s service:p ?o }",
+    "as a declared prefix, in subject position": (
+        "PREFIX service: <http://example.org/> SELECT * WHERE { service:x service:p ?o }"
+    ),
+    "as a declared prefix that starts with it": (
+        "PREFIX serviceex: <{url}> SELECT * WHERE { serviceex:a serviceex:p ?o }"
+    ),
 }
 
 UPDATES = {
@@ -240,3 +267,143 @@ def test_a_long_query_is_checked_in_full_and_not_kept():
     assert query_policy._check_short.cache_info().currsize == before.currsize
     with pytest.raises(QueryRefused):
         query_policy.check_query_cached(long_query.replace("?s ?p ?o }", "SERVICE <http://e.org/> { ?s ?p ?o } }"))
+
+
+def test_service_glued_after_a_literal_is_refused_and_would_really_connect(listener):
+    """`trueSERVICE` is `true` then SERVICE for Oxigraph: a word that contains "service" counts."""
+    port, connections = listener
+    template = "SELECT * WHERE {{ ?s ?p {literal}SERVICE <{url}> {{ ?s ?p ?o }} }}"
+    for literal in ("true", "false"):
+        with pytest.raises(QueryRefused, match="SERVICE is refused"):
+            check_query(template.format(literal=literal, url="http://example.org/sparql"))
+        store = ox.Store()
+        store.add(ox.Quad(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/b"), ox.Literal(literal == "true")))
+        before = len(connections)
+        try:
+            list(store.query(template.format(literal=literal, url=URL.format(port=port))))
+        except (OSError, RuntimeError):
+            pass
+        time.sleep(0.05)
+        assert len(connections) > before
+
+
+# --- Nesting: a query deep enough to overflow Oxigraph's stack is refused before it runs. ---
+
+
+# Each shape at the size that crashed pyoxigraph 0.5.13 (SIGSEGV, main thread with an 8 MB stack), or,
+# for the two that never got there, at a size whose evaluation took minutes (512 took 25 s).
+CRASHING = {
+    "braces": (lambda n: "SELECT * WHERE " + "{" * n + "}" * n, 2208),
+    "parentheses": (lambda n: "SELECT * WHERE { FILTER(" + "(" * n + "1" + ")" * n + ") }", 4672),
+    "function calls": (lambda n: "SELECT * WHERE { BIND(" + "STR(" * n + "?x" + ")" * n + " AS ?y) }", 960),
+    "nested OPTIONAL": (lambda n: "SELECT * WHERE { " + "OPTIONAL { " * n + "}" * n + " }", 2944),
+    "OPTIONAL after OPTIONAL": (lambda n: "SELECT * WHERE { " + "OPTIONAL { ?s ?p ?o } " * n + "}", 2624),
+    "MINUS after MINUS": (lambda n: "SELECT * WHERE { ?s ?p ?o " + "MINUS { ?s ?p ?o } " * n + "}", 2624),
+    "BIND after BIND": (lambda n: "SELECT * WHERE { " + "".join(f"BIND(1 AS ?v{i}) " for i in range(n)) + "}", 2624),
+    "FILTER EXISTS": (lambda n: "SELECT * WHERE { " + "FILTER EXISTS { " * n + "}" * n + " }", 848),
+    "subqueries": (lambda n: "SELECT * WHERE " + "{ SELECT * WHERE " * n + "{}" + " }" * n, 2560),
+    "!": (lambda n: "SELECT * WHERE { FILTER(" + "!" * n + "?x) }", 9344),
+    "&&": (lambda n: "SELECT * WHERE { FILTER(?a" + " && ?a" * n + ") }", 9344),
+    "||": (lambda n: "SELECT * WHERE { FILTER(?a" + " || ?a" * n + ") }", 9472),
+    "+": (lambda n: "SELECT * WHERE { FILTER(?a" + " + ?a" * n + ") }", 6912),
+    "*": (lambda n: "SELECT * WHERE { FILTER(?a" + " * ?a" * n + ") }", 6912),
+    "-1 -1 ...": (lambda n: "SELECT * WHERE { FILTER(?a" + " -1" * n + ") }", 7000),
+    "UNION": (lambda n: "SELECT * WHERE { {?s ?p ?o}" + " UNION {?s ?p ?o}" * n + " }", 6656),
+    "path |": (lambda n: "SELECT * WHERE { ?s <p:p>" + "|<p:p>" * n + " ?o }", 11008),
+    "path /": (lambda n: "SELECT * WHERE { ?s <p:p>" + "/<p:p>" * n + " ?o }", 1024),
+    "path parentheses": (lambda n: "SELECT * WHERE { ?s " + "(" * n + "<p:p>" + ")" * n + " ?o }", 13824),
+    "blank node property lists": (lambda n: "SELECT * WHERE { ?s <p:p> " + "[ <p:p> " * n + "1" + " ]" * n + " }", 1024),
+}
+
+
+@pytest.mark.parametrize("shape", CRASHING.values(), ids=CRASHING.keys())
+def test_a_query_nested_deep_enough_to_crash_the_engine_is_refused(shape):
+    build, crashes_at = shape
+    with pytest.raises(QueryTooComplex, match=f"at most {MAX_NESTING} levels .*--max-nesting") as refusal:
+        check_query(build(crashes_at))
+    assert isinstance(refusal.value, QueryRefused)  # `spacecoop query` and every store catch it as a refusal
+
+
+@pytest.mark.parametrize("shape", CRASHING.values(), ids=CRASHING.keys())
+def test_the_same_shape_well_under_the_limit_is_accepted(shape):
+    build, _ = shape
+    assert check_query(build(MAX_NESTING // 4)) == "select"
+
+
+def test_the_limit_is_a_parameter_and_the_message_says_where():
+    query = "SELECT * WHERE {\n  FILTER(" + "(" * 20 + "1" + ")" * 20 + ")\n}"
+    assert check_query(query, max_nesting=30) == "select"
+    with pytest.raises(QueryTooComplex, match=r"more than 10 levels deep \(at line 2, column 17\).*at most 10 levels"):
+        check_query(query, max_nesting=10)
+
+
+def test_the_verdict_kept_for_a_short_query_is_per_limit():
+    query = "SELECT * WHERE { FILTER(" + "(" * 20 + "1" + ")" * 20 + ") } # per limit"
+    assert query_policy.check_query_cached(query, 50) == "select"
+    with pytest.raises(QueryTooComplex):
+        query_policy.check_query_cached(query, 10)
+
+
+@pytest.mark.parametrize("text", [
+    'SELECT * WHERE { BIND("' + "{" * 500 + '" AS ?x) }',
+    "SELECT * WHERE { ?s ?p <http://example.org/" + "/a" * 500 + "> }",
+    "SELECT * WHERE { ?s ?p ?o } # " + "(" * 500,
+    "SELECT * WHERE { VALUES ?n { " + " ".join(f"-{i}" for i in range(500)) + " } }",
+    "SELECT * WHERE { FILTER(?n IN (" + ", ".join(f"-{i}" for i in range(500)) + ")) }",
+    "SELECT * WHERE { VALUES ?n { " + " ".join(f'"{i}"^^<http://www.w3.org/2001/XMLSchema#int>' for i in range(500)) + " } }",
+    "SELECT * WHERE { " + "?s <p:p> ?o . " * 500 + "}",
+    "SELECT * WHERE { BIND(CONCAT(" + ", ".join(["STR(?a)"] * 500) + ") AS ?x) }",
+    "SELECT * WHERE { ?s <p:p> " + ", ".join(["[ <p:q> 1 ]"] * 500) + " }",
+    "SELECT * WHERE \\u007B" * 500,  # Oxigraph does not decode escapes into brackets
+], ids=["string", "IRI", "comment", "VALUES", "IN", "typed literals", "triples", "arguments", "object list", "escapes"])
+def test_long_flat_lists_and_opaque_text_add_no_level(text):
+    assert nesting(text, MAX_NESTING // 4) is None
+
+
+def test_the_competency_queries_are_far_below_the_limit():
+    for path in sorted(COMPETENCY.glob("*.rq")):
+        assert nesting(path.read_text(encoding="utf-8"), MAX_NESTING // 4) is None, path.name
+
+
+MEGABYTE = 1 << 20
+
+
+@pytest.mark.parametrize("shape", CRASHING.values(), ids=CRASHING.keys())
+def test_refusing_a_megabyte_deep_query_reads_no_further_than_the_limit(shape):
+    build, _ = shape
+    text = build(MEGABYTE // 4)[:MEGABYTE] + " # service"  # the comment sends it down the full check
+    started = time.perf_counter()
+    offset = nesting(text, MAX_NESTING)
+    assert offset is not None and offset < 60 * MAX_NESTING, "the scan stopped at the limit"
+    with pytest.raises(QueryTooComplex):
+        check_query(text)
+    assert time.perf_counter() - started < 1.0
+
+
+# Texts on which the previous regex tokenizer backtracked or rescanned: quadratic, 2-5 s for 10 000 characters.
+QUADRATIC_BEFORE = {
+    "quote and backslash": "'\\",
+    "backslash and quote": '\\"',
+    "long-string quotes": "'''\\'",
+    "names joined by -": "-a",
+    "names joined by .": ".a",
+    "names joined by - after _": "_a-",
+    "unterminated strings": "'a",
+}
+
+
+@pytest.mark.parametrize("unit", QUADRATIC_BEFORE.values(), ids=QUADRATIC_BEFORE.keys())
+def test_the_check_is_linear_in_the_query_length(unit):
+    text = "SELECT * WHERE { " + unit * (100_000 // len(unit)) + " } # service"
+    started = time.perf_counter()
+    try:
+        read_every_token(text)
+    except QueryRefused:
+        pass
+    assert time.perf_counter() - started < 1.0
+
+
+def test_a_chain_of_glued_literals_is_counted():
+    """`true-true-…` is a subtraction chain for Oxigraph (8 000 terms crash it), not one name."""
+    with pytest.raises(QueryTooComplex):
+        check_query("SELECT * WHERE { FILTER(" + "-".join(["true"] * 8000) + ") }")

@@ -110,3 +110,50 @@ def test_service_is_refused_and_no_connection_is_attempted(server_client, listen
     assert_refused(response, "SERVICE is refused")
     time.sleep(0.1)
     assert connections == []
+
+
+# --- Too deep: a query that would overflow the engine's stack is a 400, before anything runs. ---
+
+
+def nested_braces(n: int) -> str:
+    """n nested groups: the first brace is one level, each one inside a group two (see query_policy.nesting)."""
+    return "SELECT * WHERE " + "{" * n + "}" * n
+
+
+@pytest.mark.parametrize("route", ["GET ?query=", "POST application/sparql-query"])
+def test_a_query_nested_too_deep_gets_400_naming_the_limit(server_client, route):
+    from spacecoop.query_policy import MAX_NESTING
+
+    response = send_update(server_client, route, nested_braces(2300))  # crashed the engine with SIGSEGV
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["title"] == "Query too complex"
+    assert f"at most {MAX_NESTING} levels" in problem["detail"] and "--max-nesting" in problem["detail"]
+
+
+def test_a_query_at_the_limit_is_answered_and_one_level_deeper_is_not(server_client):
+    from spacecoop.query_policy import MAX_NESTING
+
+    at_the_limit = nested_braces((MAX_NESTING + 1) // 2)  # 2n - 1 levels
+    assert server_client.get("/sparql", params={"query": at_the_limit}).status_code == 200
+    deeper = nested_braces((MAX_NESTING + 1) // 2 + 1)
+    assert server_client.get("/sparql", params={"query": deeper}).status_code == 400
+
+
+def test_the_server_checks_with_its_max_nesting_setting(tmp_path):
+    from dataclasses import replace
+
+    from test_server_app import StandInStore, client_for
+
+    from spacecoop.settings import Settings, load
+
+    assert load({}, {"SPACECOOP_MAX_NESTING": "12"}).max_nesting == 12
+    query = "SELECT * WHERE { FILTER(" + "(" * 15 + "1" + ")" * 15 + ") }"  # 17 levels
+    settings = replace(Settings(), dist=tmp_path)
+    with client_for(settings, StandInStore()) as client:
+        assert client.get("/sparql", params={"query": query}).status_code == 200
+    with client_for(replace(settings, max_nesting=12), StandInStore()) as client:
+        response = client.get("/sparql", params={"query": query})
+    assert response.status_code == 400
+    assert "at most 12 levels" in response.json()["detail"]

@@ -11,7 +11,9 @@ import csv
 import io
 import json
 import re
+import socket
 import time
+import urllib.parse
 
 import pyoxigraph as ox
 import pytest
@@ -342,6 +344,104 @@ def test_unknown_path_gets_a_problem(server_client):
     assert_problem(server_client.get("/no/such/thing", headers={"Accept": "application/json"}), 404)
 
 
+@pytest.mark.parametrize("path", ["/void.exe", "/dcat.anything", "/void.tar.gz"])
+def test_a_description_with_an_unknown_extension_is_404(server_client, path):
+    problem = assert_problem(server_client.get(path, headers={"Accept": "application/json"}), 404)
+    assert f"no .{path.split('.', 1)[1]} representation" in problem["detail"]
+    assert server_client.get("/void.ttl").status_code == 200
+
+
+# ---------------------------------------------------------------------------
+# Encodings: the protocol's is UTF-8, and a query is never run changed
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("charset", ["UTF-16", "ISO-8859-1", "no-such-charset"])
+def test_a_direct_post_in_another_charset_gets_415_naming_it(server_client, charset):
+    body = LABELS.encode("utf-16") if charset == "UTF-16" else LABELS.encode("latin-1")
+    response = server_client.post(
+        "/sparql", content=body, headers={"Content-Type": f"application/sparql-query; charset={charset}"}
+    )
+    problem = assert_problem(response, 415)
+    assert charset in problem["detail"] and "UTF-8" in problem["detail"]
+
+
+def test_a_form_post_in_another_charset_gets_415(server_client):
+    response = server_client.post(
+        "/sparql",
+        content=b"query=" + LABELS.encode("latin-1").replace(b" ", b"+"),
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=ISO-8859-1"},
+    )
+    assert "ISO-8859-1" in assert_problem(response, 415)["detail"]
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "UTF-8", "utf8", '"UTF-8"'])
+def test_utf8_may_be_declared(server_client, oracle, charset):
+    response = server_client.post(
+        "/sparql", content=LABELS.encode(), headers={"Content-Type": f"application/sparql-query; charset={charset}"}
+    )
+    assert rows_of(response.content, ox.QueryResultsFormat.JSON) == expected_rows(oracle, LABELS)
+
+
+@pytest.mark.parametrize("encoded", ["%FF", "%C3%28", "%ED%A0%80"], ids=["FF", "bad continuation", "surrogate"])
+def test_invalid_utf8_in_a_get_query_gets_400(server_client, encoded):
+    response = server_client.get(f"/sparql?query=ASK%20%7B%7D%20%23{encoded}")
+    assert "not valid UTF-8" in assert_problem(response, 400)["detail"]
+
+
+def test_percent_encoded_utf8_in_a_get_query_is_read(server_client):
+    response = server_client.get("/sparql?query=ASK%20%7B%20FILTER(%22%C3%A9%22%20%3D%20%22%5Cu00E9%22)%20%7D")
+    assert response.json()["boolean"] is True
+
+
+# ---------------------------------------------------------------------------
+# format and output, as real clients repeat them
+# ---------------------------------------------------------------------------
+
+
+def test_sparqlwrapper_repeats_format_and_output_for_json_ld(server_client, oracle):
+    """SPARQLWrapper 2.0's request for CONSTRUCT as JSON-LD, parameter for parameter."""
+    listed = "application/ld+json,application/x-json+ld"
+    params = [("query", DOC_B), ("format", "json-ld"), ("format", listed),
+              ("output", "json-ld"), ("output", listed), ("results", "json-ld"), ("results", listed)]
+    response = server_client.get("/sparql", params=params, headers={"Accept": listed})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/ld+json"
+    assert isomorphic(Graph().parse(data=response.text, format="json-ld"), expected_graph(oracle, DOC_B))
+
+
+def test_sparqlwrapper_itself_gets_json_ld(server_process, oracle):
+    from SPARQLWrapper import JSONLD, SPARQLWrapper
+
+    client = SPARQLWrapper(server_process.url + "/sparql")
+    client.setQuery(DOC_B)
+    client.setReturnFormat(JSONLD)
+    assert isomorphic(client.query().convert(), expected_graph(oracle, DOC_B))
+
+
+@pytest.mark.parametrize(
+    "params, media_type",
+    [
+        ([("format", "csv"), ("format", "csv")], "text/csv"),
+        ([("format", "json"), ("output", "application/sparql-results+json")], "application/sparql-results+json"),
+        ([("output", "tsv")], "text/tab-separated-values"),
+        ([("format", "xml"), ("format", "text/csv,application/sparql-results+xml")], "application/sparql-results+xml"),
+        ([("format", "rdf+xml"), ("format", "text/csv")], "text/csv"),  # a value naming nothing here is ignored
+    ],
+    ids=["same twice", "name and media type", "output alone", "list holding the name", "unknown beside known"],
+)
+def test_repeated_format_parameters_that_agree_are_one_choice(server_client, params, media_type):
+    response = server_client.get("/sparql", params=[("query", LABELS), *params])
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == media_type
+
+
+def test_format_parameters_that_disagree_get_400_naming_both(server_client):
+    response = server_client.get("/sparql", params=[("query", LABELS), ("format", "json"), ("output", "csv")])
+    detail = assert_problem(response, 400)["detail"]
+    assert "'json'" in detail and "'csv'" in detail
+
+
 # ---------------------------------------------------------------------------
 # CORS
 # ---------------------------------------------------------------------------
@@ -507,3 +607,24 @@ def test_access_log_has_one_line_per_request_with_the_query_hash(server_client, 
         time.sleep(0.05)
     assert len(lines) == 1
     assert " GET /sparql 200 " in lines[0] and "ms query=" in lines[0]
+
+
+def test_a_client_that_goes_away_is_logged_as_a_disconnect_not_a_503(server_process):
+    from test_server_support import RUNAWAY_QUERY
+
+    from spacecoop.server.access_log import query_hash
+
+    query = RUNAWAY_QUERY + " # disconnect " + str(time.time())
+    port = int(server_process.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        target = "/sparql?" + urllib.parse.urlencode({"query": query})
+        connection.sendall(f"GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+        time.sleep(0.5)  # the query is running
+    lines: list[str] = []
+    for _ in range(100):  # written when the handler has finished
+        lines = [line for line in server_process.log.read_text().splitlines() if query_hash(query) in line]
+        if lines:
+            break
+        time.sleep(0.05)
+    assert len(lines) == 1
+    assert " GET /sparql 499 " in lines[0] and lines[0].endswith("client disconnected")

@@ -31,7 +31,7 @@ from spacecoop.engine import EngineLoop, Engines
 from spacecoop.layout import Release
 from spacecoop.namespaces import PREFIXES
 from spacecoop.oxigraph_store import LoadedRelease, prepare, to_rdflib
-from spacecoop.query_policy import ASK, GRAPH, SELECT, SHORT_QUERY, check_query, check_query_cached
+from spacecoop.query_policy import ASK, GRAPH, MAX_NESTING, SELECT, SHORT_QUERY, check_query, check_query_cached
 from spacecoop.store import (
     BackendUnavailable,
     QueryRequest,
@@ -98,15 +98,19 @@ def _dataset(request: QueryRequest) -> str:
 class EngineStore:
     """The `spacecoop.store.Store` of the embedded store, evaluated by `engine.Engines`."""
 
-    def __init__(self, loaded: LoadedRelease, engines: Engines, loop: EngineLoop | None) -> None:
+    def __init__(
+        self, loaded: LoadedRelease, engines: Engines, loop: EngineLoop | None, max_nesting: int = MAX_NESTING
+    ) -> None:
         self._loaded = loaded
+        self.max_nesting = max_nesting  # the query check's limit (query_policy), as the server's
         self.engines = engines
         self._loop = loop  # None: started for a server, driven from its loop once serve_here runs
         self._owned: EngineLoop | None = None
 
     @classmethod
     def open(
-        cls, dist: Path, *, workers: int, time_limit: float, memory_limit: int | None = None, serving: bool = False
+        cls, dist: Path, *, workers: int, time_limit: float, memory_limit: int | None = None, serving: bool = False,
+        max_nesting: int = MAX_NESTING,
     ) -> "EngineStore":
         """`workers` engines on the release in `dist`; `memory_limit`: bytes a query may add to one.
 
@@ -116,14 +120,14 @@ class EngineStore:
         engines = Engines(loaded.path, workers, timeout_s=time_limit, memory_limit=memory_limit)
         if serving:
             asyncio.run(engines.spawn())
-            return cls(loaded, engines, None)
+            return cls(loaded, engines, None, max_nesting)
         loop = EngineLoop()
         try:
             loop.run(engines.start())
         except BaseException:
             loop.close()
             raise
-        return cls(loaded, engines, loop)
+        return cls(loaded, engines, loop, max_nesting)
 
     @property
     def _driver(self) -> EngineLoop:
@@ -167,7 +171,7 @@ class EngineStore:
     # -- the query's form ---------------------------------------------------------------
 
     def query_kind(self, query: str) -> str:
-        kind = check_query(query)
+        kind = check_query(query, self.max_nesting)
         return kind if kind is not None else self._driver.run(self._engine_kind(query))
 
     async def _engine_kind(self, query: str) -> str:
@@ -193,9 +197,9 @@ class EngineStore:
     ) -> QueryResult:
         """`execute` from the server's event loop; `disconnected` completes when the client goes away."""
         if len(request.query) <= SHORT_QUERY:
-            kind = check_query_cached(request.query)
+            kind = check_query_cached(request.query, self.max_nesting)
         else:  # reading a long query's tokens would stall the event loop
-            kind = await asyncio.to_thread(check_query, request.query)
+            kind = await asyncio.to_thread(check_query, request.query, self.max_nesting)
         if kind is None:
             kind = await self._driver.submit(self._engine_kind(request.query), disconnected)
         return await self._driver.submit(self._execute(request, kind, media_type, timeout, max_rows), disconnected)

@@ -266,6 +266,7 @@ def cmd_serve_backend(args: argparse.Namespace, serve_embedded) -> int:
             endpoint, stop = _launch(launcher, settings.dist)
         try:
             store = RemoteStore.open(settings.dist, endpoint, credentials=credentials)
+            store.max_nesting = settings.max_nesting
         except BaseException:
             if stop:
                 stop()

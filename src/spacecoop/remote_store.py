@@ -37,6 +37,7 @@ from spacecoop.describe_targets import DescribeParts, describe_parts
 from spacecoop.escaped_names import expand_escaped_prefixed_names
 from spacecoop.layout import Release
 from spacecoop.namespaces import EXAMPLES_GRAPH, GRAPH, ONTOLOGY_GRAPH, PREFIXES
+from spacecoop.query_policy import MAX_NESTING
 from spacecoop.store import (
     BackendUnavailable,
     QueryRequest,
@@ -275,6 +276,7 @@ class RemoteStore:
         # backend holds it (exactly), else every graph of the release.
         self.default_graphs = [UNION_GRAPH] if union_graph else list(self._graphs)
         self.on_close: list[Any] = []  # called by close(), last first
+        self.max_nesting = MAX_NESTING  # the query check's limit; the server sets its own
         self._client = httpx.Client(
             auth=credentials.auth() if credentials else None,
             headers={"User-Agent": USER_AGENT},
@@ -350,7 +352,7 @@ class RemoteStore:
         """
         from spacecoop.query_policy import check_query
 
-        kind = check_query(query)
+        kind = check_query(query, self.max_nesting)
         parsed = parse_query(query)
         return kind or _PARSED_FORMS.get(parsed, "graph")
 

@@ -14,6 +14,7 @@ from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, get_type_hints
 
+from spacecoop.query_policy import MAX_NESTING
 from spacecoop.server.proxies import invalid_items
 
 ENV_PREFIX = "SPACECOOP_"
@@ -43,6 +44,11 @@ class Settings:
         1024, "megabytes of memory a query may use; then it is stopped and the client gets 503"
     )
     max_body: int = _setting(1_048_576, "largest request body in bytes; larger gets 413")
+    max_nesting: int = _setting(
+        MAX_NESTING,
+        "most levels a query may nest (brackets, and operators or group elements chained inside one); "
+        "a deeper query gets 400, as it could crash the query engine",
+    )
     max_header_bytes: int = _setting(
         16384, "largest request head (request line and header fields) in bytes; larger gets 431"
     )
@@ -100,6 +106,7 @@ class Settings:
                 (self.time_limit <= 0, "the time limit must be positive"),
                 (self.max_rows < 1, "the row cap must be at least 1"),
                 (self.max_body < 1, "the body limit must be at least 1 byte"),
+                (self.max_nesting < 1, "the nesting limit must be at least 1"),
                 (self.max_header_bytes < 1024, "the request head limit must be at least 1024 bytes"),
                 (self.header_timeout <= 0, "the header timeout must be positive"),
                 (self.body_timeout <= 0, "the body timeout must be positive"),

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from .. import negotiation as neg
 from .describe import ViewBuilder
 from .representations import GRAPH_OR_HTML, choose, serialize_graph
-from .resources import RDF_GRAPH_TYPES, finish, media_type_header, split_extension
+from .resources import RDF_GRAPH_TYPES, finish, media_type_header
 from .site import Site
 
 
@@ -37,8 +37,8 @@ def load(path: Path) -> Graph:
 
 def description(site: Site, request: Request, *, name: str, path: Path, title: str, canonical: str) -> Response:
     page = site.page(request)
-    _, extension = split_extension(request.url.path.rsplit("/", 1)[-1])
-    choice = choose(request, GRAPH_OR_HTML, extension)
+    # The route's {ext} as written: an extension that names no format is a 404, not the default format.
+    choice = choose(request, GRAPH_OR_HTML, request.path_params.get("ext"))
     graph = load(path)
     if choice.media_type == neg.HTML:
         builder = ViewBuilder(site.vocabulary, page.iris, page.languages)

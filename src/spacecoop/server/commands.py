@@ -39,7 +39,7 @@ QUERY_FORMATS = {
     "turtle": (None, neg.TURTLE),
     "nt": (None, neg.N_TRIPLES),
 }
-QUERY_SETTINGS = ("dist", "build", "time_limit", "max_rows", "query_memory", "log_level")
+QUERY_SETTINGS = ("dist", "build", "time_limit", "max_rows", "query_memory", "max_nesting", "log_level")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -110,7 +110,7 @@ def _open_store(args: argparse.Namespace, settings: Settings, workers: int, *, s
     assert settings.dist is not None
     return EngineStore.open(
         settings.dist, workers=workers, time_limit=settings.time_limit, memory_limit=settings.query_memory * 2**20,
-        serving=serving,
+        serving=serving, max_nesting=settings.max_nesting,
     )
 
 

@@ -46,6 +46,19 @@ def malformed_query(parser_message: str) -> Problem:
     return Problem(400, f"The query does not parse: {parser_message}", "Malformed query")
 
 
+def query_too_complex(reason: str) -> Problem:
+    """A query nested deeper than --max-nesting: a request to simplify, not a policy refusal."""
+    return Problem(400, reason, "Query too complex")
+
+
+def unsupported_charset(charset: str) -> Problem:
+    return Problem(
+        415,
+        f"The request body is declared as charset={charset!r}; the SPARQL Protocol requires UTF-8. "
+        "Send the query encoded as UTF-8 (charset=utf-8, or no charset).",
+    )
+
+
 def refused(reason: str) -> Problem:
     return Problem(403, reason, "Refused: read-only endpoint")
 

@@ -4,10 +4,11 @@ A query arrives by GET (`?query=`), by POST of a form, or by POST of
 `application/sparql-query`; `default-graph-uri` / `named-graph-uri` choose
 the dataset. The steps, each with its own error:
 
-1. read the operation (400 malformed request, 413 body too large, 415 wrong
-   body type; an update by any route is refused with 403);
-2. check the query before anything runs (403 for SERVICE and updates) and
-   find its form;
+1. read the operation (400 malformed request or text that is not UTF-8, 413
+   body too large, 415 wrong body type or charset; an update by any route is
+   refused with 403);
+2. check the query before anything runs (403 for SERVICE and updates, 400 for
+   a query nested deeper than --max-nesting) and find its form;
 3. negotiate the format for that form (406 naming what is offered);
 4. answer 304 if the client holds this answer already (ETag from the release,
    the query, the dataset and the format);
@@ -20,12 +21,13 @@ the dataset. The steps, each with its own error:
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import hashlib
 import threading
 from dataclasses import dataclass
 from typing import Iterator
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -65,7 +67,7 @@ class Operation:
     update: str | None
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
-    format: str | None = None
+    formats: tuple[str, ...] = ()  # the `format` and `output` parameters, in order
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -87,10 +89,27 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def _decode(body: bytes, charset: str) -> str:
+    """The body as text: the protocol's encoding is UTF-8, whatever else a client declares."""
     try:
-        return body.decode(charset)
-    except (UnicodeDecodeError, LookupError):
-        raise errors.bad_request(f"The request body is not valid {charset} text.") from None
+        utf8 = codecs.lookup(charset).name == "utf-8"
+    except LookupError:
+        utf8 = False
+    if not utf8:
+        raise errors.unsupported_charset(charset)
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise errors.bad_request("The request body is not valid UTF-8 text.") from None
+
+
+def _parameters(encoded: bytes | str, where: str) -> list[tuple[str, str]]:
+    """Name-value pairs of a query string or form; 400 if a value is not UTF-8 once percent-decoded
+    (Starlette would put U+FFFD in its place and the query would run changed)."""
+    try:
+        text = encoded.decode("utf-8") if isinstance(encoded, bytes) else encoded
+        return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise errors.bad_request(f"The {where}'s percent-encoded values are not valid UTF-8.") from None
 
 
 def _content_type(request: Request) -> tuple[str, str]:
@@ -125,13 +144,13 @@ def _operation(params: dict[str, list[str]], body_query: str | None = None) -> O
         update=update,
         default_graphs=tuple(params.get("default-graph-uri", [])),
         named_graphs=tuple(params.get("named-graph-uri", [])),
-        format=_one(params, "format"),
+        formats=(*params.get("format", []), *params.get("output", [])),
     )
 
 
 async def read_operation(request: Request, max_body: int) -> Operation:
     params: dict[str, list[str]] = {}
-    for name, value in request.query_params.multi_items():
+    for name, value in _parameters(request.scope.get("query_string", b""), "query string"):
         params.setdefault(name, []).append(value)
     if request.method != "POST":
         return _operation(params)
@@ -143,13 +162,38 @@ async def read_operation(request: Request, max_body: int) -> Operation:
         return Operation(query=None, update=text)
     if media_type == SPARQL_QUERY:
         return _operation(params, body_query=text)
-    try:
-        form = parse_qs(text, keep_blank_values=True, encoding="utf-8", errors="strict")
-    except UnicodeDecodeError:
-        raise errors.bad_request("The form's percent-encoded values are not valid UTF-8.") from None
-    for name, values in form.items():
-        params.setdefault(name, []).extend(values)
+    for name, value in _parameters(text, "form"):
+        params.setdefault(name, []).append(value)
     return _operation(params)
+
+
+def _named(table: neg.FormatTable, value: str) -> set[str]:
+    """The media types a format value names: a short name, a media type, or a list of media types."""
+    return {media_type for item in value.split(",") if (media_type := table.from_format_parameter(item))}
+
+
+def choose_format(table: neg.FormatTable, accept: str | None, formats: tuple[str, ...]) -> str | None:
+    """The media type to answer with, or None (406): the `format`/`output` parameters win over Accept.
+
+    Clients repeat them: SPARQLWrapper sends `format` and `output` each twice, a short name
+    and a list of media types (`format=json-ld&format=application/ld+json,...`). They are
+    one choice if every value that names a format here names the same one (or a list that
+    holds it); values that name none are ignored beside one that does. Values that name
+    different formats are a contradiction: 400 naming them.
+    """
+    given = [value for value in dict.fromkeys(formats) if value.strip()]
+    if not given:
+        return table.negotiate(accept)
+    named = {value: types for value in given if (types := _named(table, value))}
+    if not named:
+        return None
+    common = set.intersection(*named.values())
+    if not common:
+        listed = " and ".join(repr(value) for value in named)
+        raise errors.bad_request(
+            f"The format and output parameters name different formats ({listed}); give one format."
+        )
+    return next(media_type for media_type in table.media_types if media_type in common)
 
 
 @contextlib.contextmanager
@@ -159,6 +203,8 @@ def store_errors() -> Iterator[None]:
         yield
     except QuerySyntaxError as error:
         raise errors.malformed_query(str(error)) from None
+    except query_policy.QueryTooComplex as error:
+        raise errors.query_too_complex(str(error)) from None
     except QueryRefused as error:
         raise errors.refused(str(error)) from None
     except QueryTimeout as error:
@@ -189,12 +235,12 @@ def matches(if_none_match: str | None, etag: str) -> bool:
     return any(tag == "*" or tag.removeprefix("W/") == opaque for tag in candidates)
 
 
-async def _query_kind(store: Store, query: str) -> str:
+async def _query_kind(store: Store, query: str, max_nesting: int) -> str:
     with store_errors():
         if len(query) <= INLINE_CHECK:
-            kind = query_policy.check_query_cached(query)
+            kind = query_policy.check_query_cached(query, max_nesting)
         else:  # reading a long query's tokens takes long enough to stall other requests
-            kind = await run_in_threadpool(query_policy.check_query, query)
+            kind = await run_in_threadpool(query_policy.check_query, query, max_nesting)
         if kind is None:  # no form the tokenizer knows: the store's parser has the last word
             kind = await run_in_threadpool(store.query_kind, query)
     return kind
@@ -258,11 +304,11 @@ async def sparql(request: Request) -> Response:
     if not operation.query.strip():
         raise errors.bad_request("The query is empty.")
 
-    kind = await _query_kind(store, operation.query)
+    kind = await _query_kind(store, operation.query, settings.max_nesting)
     table, what = _formats(kind)
-    media_type = table.negotiate(request.headers.get("accept"), operation.format)
+    media_type = choose_format(table, request.headers.get("accept"), operation.formats)
     if media_type is None:
-        raise errors.not_acceptable(table, what, operation.format)
+        raise errors.not_acceptable(table, what, ", ".join(operation.formats) or None)
     headers = {
         "Vary": "Accept",
         "Spacecoop-Release": store.release_id,
@@ -303,9 +349,9 @@ async def _answer(
 def service_description(request: Request, operation: Operation) -> Response:
     store: Store = request.app.state.store
     settings: Settings = request.app.state.settings
-    media_type = neg.RDF_OR_HTML.negotiate(request.headers.get("accept"), operation.format)
+    media_type = choose_format(neg.RDF_OR_HTML, request.headers.get("accept"), operation.formats)
     if media_type is None:
-        raise errors.not_acceptable(neg.RDF_OR_HTML, "the service description", operation.format)
+        raise errors.not_acceptable(neg.RDF_OR_HTML, "the service description", ", ".join(operation.formats) or None)
     endpoint = str(request.url.replace(query=""))
     # The description states the limits: a change of settings changes it as a new release would.
     version = f"{store.release_id}/{settings.time_limit}/{settings.max_rows}/{settings.query_memory}"
