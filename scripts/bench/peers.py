@@ -8,6 +8,9 @@ once), and `GRAPH ?g` reaches exactly the release's graphs:
 
   spacecoop        `spacecoop serve --dist DIST --build never` (default settings)
   bare             scripts/bench/bare_server.py: pyoxigraph in memory behind plain uvicorn
+  oxigraph         Oxigraph's own Rust server (`oxigraph serve-read-only`, the `oxigraph` package)
+                   on a copy of the release's store (`dist/store`, which holds the same quads, its
+                   default graph the merge); its endpoint is /query
   virtuoso         a private Virtuoso 7.2, bulk-loaded (see `start_virtuoso` for the settings)
   rdflib-endpoint  rdflib-endpoint's FastAPI app over an rdflib Dataset (`serve-rdflib` below)
 
@@ -295,6 +298,54 @@ def start_bare(data: Path, workdir: Path, timeout: float = 600) -> Peer:
     return _start_ready("bare", [sys.executable, str(HERE / "bare_server.py"), str(data)], workdir, timeout)
 
 
+OXIGRAPH_TIME_LIMIT = 10  # seconds, `--timeout-s`: spacecoop's default time limit, which it passes to its engines
+
+
+def oxigraph_command() -> str | None:
+    """The `oxigraph` server installed beside this interpreter (or on PATH), None if missing."""
+    beside = Path(sys.executable).with_name("oxigraph")
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which("oxigraph")
+
+
+def oxigraph_version() -> str:
+    command = oxigraph_command()
+    with contextlib.suppress(Exception):
+        out = subprocess.run([command, "--version"], capture_output=True, text=True, timeout=10)
+        return out.stdout.split()[-1]
+    return "not installed"
+
+
+def start_oxigraph(dist: Path, workdir: Path, timeout: float = 120) -> Peer:
+    """`oxigraph serve-read-only` on a copy of `dist/store` (spacecoop's own engines run this server).
+
+    The copy is taken from the store spacecoop checked at its start (it starts first), so both
+    serve the same quads, and neither process's page cache or files are shared with the other's.
+    """
+    command = oxigraph_command()
+    if command is None:
+        raise PeerError("the Oxigraph server is not installed (.venv/bin/pip install oxigraph, the version of pyoxigraph)")
+    source = dist / "store"
+    if not (source / "CURRENT").is_file():
+        raise PeerError(f"{dist} has no store (dist/store): run `spacecoop build` or `spacecoop serve` once on it")
+    store = workdir / "oxigraph-store"
+    shutil.rmtree(store, ignore_errors=True)
+    shutil.copytree(source, store, ignore=shutil.ignore_patterns("LOCK"))
+    port = free_port()
+    peer = _started("oxigraph", [command, "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}",
+                                 "--timeout-s", str(OXIGRAPH_TIME_LIMIT)], port, workdir)
+    peer.path = "/query"
+    try:
+        peer.ready_seconds = wait_ready(peer, timeout)
+    except BaseException:
+        peer.stop()
+        raise
+    peer.notes.append(f"oxigraph serve-read-only --timeout-s {OXIGRAPH_TIME_LIMIT} on a copy of dist/store "
+                      "(no other setting: what a user would start instead of spacecoop)")
+    return peer
+
+
 def start_rdflib(data: Path, workdir: Path, timeout: float = 900) -> Peer:
     command = [sys.executable, str(Path(__file__).resolve()), "serve-rdflib", str(data)]
     return _start_ready("rdflib-endpoint", command, workdir, timeout)
@@ -447,6 +498,7 @@ def _write_triples(data: Path, target: Path) -> list[str]:
 STARTERS = {
     "spacecoop": lambda dist, data, workdir: start_spacecoop(dist, workdir),
     "bare": lambda dist, data, workdir: start_bare(data, workdir),
+    "oxigraph": lambda dist, data, workdir: start_oxigraph(dist, workdir),
     "virtuoso": lambda dist, data, workdir: start_virtuoso(data, workdir),
     "rdflib-endpoint": lambda dist, data, workdir: start_rdflib(data, workdir),
 }

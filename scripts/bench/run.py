@@ -1,14 +1,16 @@
-"""Benchmark spacecoop's SPARQL endpoint against a bare pyoxigraph server, Virtuoso and rdflib-endpoint.
+"""Benchmark spacecoop's SPARQL endpoint against a bare pyoxigraph server, Oxigraph's server, Virtuoso and rdflib-endpoint.
 
     .venv/bin/python scripts/bench/run.py [--dataset real | --triples N | --dist DIST] [--seconds 10]
-        [--rounds 3] [--concurrency 1,8,32] [--peers spacecoop,bare,virtuoso,rdflib-endpoint]
-        [--unique-queries] [--json out.json] [--logs DIR]
+        [--rounds 3] [--concurrency 1,8,32] [--peers spacecoop,bare,oxigraph,virtuoso,rdflib-endpoint]
+        [--unique-queries] [--ld [--ld-pages 200] [--ld-concurrency 8,32]] [--json out.json] [--logs DIR]
 
 1. The data: `real` is the project's dist/ (built first if dist/manifest.json is
    missing); `--dist DIST` another built release; `--triples N` generates a synthetic repository with
    scripts/bench/generate.py (seed 1) into .bench/synth-N and builds it there
    (an existing build of the same N is reused). Every peer serves the same
    quads: data.nq, ontology.ttl in graph/ontology and examples.ttl in graph/examples.
+   The oxigraph peer (Oxigraph's Rust server, `oxigraph serve-read-only`, which
+   spacecoop's own query engines are) serves a copy of the release's store.
 2. The peers start on free ports (scripts/bench/peers.py); the time from the
    process start to the first answer and, after the run, the memory of the
    whole process tree (PSS and RSS) are recorded.
@@ -23,8 +25,18 @@
    sending a query that only spacecoop's time limit ends (its 503s are expected).
 7. Per-query latency at concurrency 1 (a sequential keep-alive client) for a
    representative subset, per kind, beside the in-process time (the floor).
-8. One table of throughput and latency, one of the per-kind medians, one of
-   start time and memory; everything also goes to --json.
+8. With --ld, the Linked Data phase (scripts/bench/ld.py): spacecoop's `/id/…`
+   pages (HTML, Turtle) and `/graph/{source-id}` documents (HTML, TriG) for a
+   seeded sample, each first asked once (its first render, timed), then driven
+   with wrk at --ld-concurrency beside the same bytes served as static files by
+   nginx (the physical limit); then, while 32 clients flood the `/graph/` pages,
+   the latency of a trivial SELECT (never from the answer cache) sent to /sparql
+   by one sequential client, beside the same on the idle server. Not on by
+   default: it needs nginx and adds 4 kinds x 2 servers wrk runs per
+   concurrency and round (8 minutes with the default 3 rounds of 10 s).
+9. One table of throughput and latency (ratios to Virtuoso, the bare server and
+   Oxigraph's server), one of the per-kind medians, one of start time and
+   memory, and with --ld the Linked Data tables; everything also goes to --json.
 
 Everything it starts is stopped at the end, also on Ctrl-C or an error.
 """
@@ -57,10 +69,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
+import ld as ldmod  # noqa: E402
 import mix as mixmod  # noqa: E402
 import peers as peermod  # noqa: E402
 
-ALL_PEERS = ["spacecoop", "bare", "virtuoso", "rdflib-endpoint"]
+ALL_PEERS = ["spacecoop", "bare", "oxigraph", "virtuoso", "rdflib-endpoint"]
+LD_FLOOD_CONCURRENCY = 32
 RDFLIB_MAX_TRIPLES = 20_000
 RDFLIB_CONCURRENCY = (1, 8)
 RDFLIB_MAX_SECONDS = 3.0
@@ -115,6 +129,8 @@ def machine() -> dict:
         "kernel": platform.release(),
         "python": platform.python_version(),
         "pyoxigraph": version_of("pyoxigraph"),
+        "oxigraph": peermod.oxigraph_version(),
+        "nginx": ldmod.nginx_version(),
         "virtuoso": peermod.virtuoso_version(),
         "rdflib": version_of("rdflib"),
         "rdflib-endpoint": version_of("rdflib-endpoint"),
@@ -325,11 +341,20 @@ def print_agreement(result: dict) -> None:
 # 5./6. Load with wrk, and the runaway client
 # --------------------------------------------------------------------------
 
-def write_mix_file(mix: list[mixmod.Query], path: Path) -> None:
+def write_mix_file(mix: list[mixmod.Query], path: Path, endpoint: str = "/sparql") -> None:
     with open(path, "w", encoding="utf-8") as f:
         for query in mix:
-            target = "/sparql?" + urllib.parse.urlencode({"query": query.text})
+            target = f"{endpoint}?" + urllib.parse.urlencode({"query": query.text})
             f.write(f"{query.accept}\t{target}\n")
+
+
+def mix_files(mix: list[mixmod.Query], running: list[peermod.Peer], workdir: Path) -> dict[str, Path]:
+    """One mix file per endpoint path (/sparql; /query for Oxigraph's server): {path: file}."""
+    files = {}
+    for path in sorted({p.path for p in running}):
+        files[path] = workdir / f"mix{path.replace('/', '-')}.tsv"
+        write_mix_file(mix, files[path], path)
+    return files
 
 
 def wrk(peer: peermod.Peer, concurrency: int, seconds: float, mix_file: Path, unique: bool = False) -> dict:
@@ -427,7 +452,7 @@ class Cell:
         }
 
 
-def load_phase(running: list[peermod.Peer], args: argparse.Namespace, mix_file: Path,
+def load_phase(running: list[peermod.Peer], args: argparse.Namespace, mix_file: dict[str, Path],
                rdflib_ok: bool, readings: dict) -> tuple[list[Cell], list[tuple[int, float, float]]]:
     """The interleaved rounds, then spacecoop's runaway rounds: (cells, every runaway answer).
 
@@ -445,7 +470,7 @@ def load_phase(running: list[peermod.Peer], args: argparse.Namespace, mix_file: 
         cell = cells.setdefault((peer.name, concurrency, phase), Cell(peer.name, concurrency, phase))
         began = time.monotonic()
         try:
-            result = wrk(peer, concurrency, seconds, mix_file, args.unique_queries)
+            result = wrk(peer, concurrency, seconds, mix_file[peer.path], args.unique_queries)
         finally:
             check_alive(peer)
         ended = time.monotonic()
@@ -463,9 +488,9 @@ def load_phase(running: list[peermod.Peer], args: argparse.Namespace, mix_file: 
     log("warm-up: 2 s of the mix at concurrency 8 on each endpoint (rdflib-endpoint: 1 s at 1; not recorded)")
     for peer in running:
         if peer.name == "rdflib-endpoint":
-            wrk(peer, 1, 1, mix_file, args.unique_queries)
+            wrk(peer, 1, 1, mix_file[peer.path], args.unique_queries)
         else:
-            wrk(peer, 8, 2, mix_file, args.unique_queries)
+            wrk(peer, 8, 2, mix_file[peer.path], args.unique_queries)
 
     read("before normal")
     for concurrency in args.concurrency:
@@ -572,6 +597,143 @@ def per_kind(subset: list[mixmod.Query], table: dict, columns: list[str]) -> dic
 
 
 # --------------------------------------------------------------------------
+# 8. The Linked Data phase (--ld)
+# --------------------------------------------------------------------------
+
+def ld_phase(spacecoop: peermod.Peer, dist: Path, workdir: Path, args: argparse.Namespace,
+             running: list[peermod.Peer]) -> dict:
+    """First renders, then wrk on spacecoop's pages beside nginx, then /sparql beside a page flood."""
+    resources, graphs = ldmod.sample(dist, args.ld_pages, args.seed)
+    if not resources or not graphs:
+        raise BenchError(f"the data has {len(resources)} resources under /id/ and {len(graphs)} document graphs: "
+                         "the Linked Data phase needs both")
+    log(f"LD: a sample of {len(resources)} resources and {len(graphs)} document graphs (seed {args.seed})")
+    www = workdir / "static"
+    pages = ldmod.first_renders(spacecoop, resources, graphs, www, log)
+    check_alive(spacecoop)
+    for page in pages.dropped:
+        log(f"LD: left out {page.kind} {page.path}: HTTP {page.status} at its first request")
+    kinds = [kind for kind, *_ in ldmod.KINDS if pages.of(kind)]
+    missing = [kind for kind, *_ in ldmod.KINDS if not pages.of(kind)]
+    if missing:
+        raise BenchError(f"no page of kind {', '.join(missing)} answered 200 at its first request")
+    first = pages.of(kinds[0])[0]
+    static = ldmod.start_nginx(workdir, www, first.static)
+    running.append(static)
+    log(f"LD: nginx {ldmod.nginx_version()} serves the {len(pages.pages)} pages on {static.url} "
+        f"after {static.ready_seconds:.2f} s")
+    files: dict[tuple[str, str], Path] = {}
+    for kind in kinds:
+        for server, is_static in (("spacecoop", False), ("static", True)):
+            files[(server, kind)] = workdir / f"ld-{server}-{kind}.tsv"
+            ldmod.write_targets(pages.of(kind), files[(server, kind)], is_static)
+    flood_pages = [p for kind in ("graph-html", "graph-trig") for p in pages.of(kind)]
+    flood_file = workdir / "ld-spacecoop-graph-flood.tsv"
+    ldmod.write_targets(flood_pages, flood_file, False)
+
+    log("LD warm-up: 1 s of every kind at concurrency 8 on spacecoop and nginx (not recorded)")
+    for kind in kinds:
+        wrk(spacecoop, 8, 1, files[("spacecoop", kind)])
+        wrk(static, 8, 1, files[("static", kind)])
+    cells: dict[tuple[str, str, int], Cell] = {}
+    for concurrency in args.ld_concurrency:
+        for round_ in range(1, args.rounds + 1):
+            for kind in kinds:
+                for server, peer in (("spacecoop", spacecoop), ("static", static)):
+                    cell = cells.setdefault((server, kind, concurrency), Cell(server, concurrency, kind))
+                    try:
+                        result = wrk(peer, concurrency, args.seconds, files[(server, kind)])
+                    finally:
+                        check_alive(peer)
+                    cell.rounds.append(result)
+                    log(f"LD {kind} c={concurrency} round {round_}/{args.rounds} {server}: {result['req_s']:.0f} req/s, "
+                        f"p50 {result['p50_us'] / 1000:.2f} ms, p99 {result['p99_us'] / 1000:.2f} ms, "
+                        f"errors {result['errors']}")
+                    time.sleep(0.3)
+    rows = []
+    for (server, kind, concurrency), cell in cells.items():
+        summary = cell.summary()
+        rows.append({"server": server, "kind": kind, "concurrency": concurrency,
+                     **{k: summary[k] for k in ("requests", "seconds", "req_s", "p50_ms", "p99_ms", "errors",
+                                                "non_2xx", "socket_errors", "rounds")}})
+    static_req_s = {(r["kind"], r["concurrency"]): r["req_s"] for r in rows if r["server"] == "static"}
+    for r in rows:
+        reference = static_req_s.get((r["kind"], r["concurrency"]))
+        r["ratio_to_static"] = r["req_s"] / reference if reference else None
+
+    log(f"LD: /sparql latency, one sequential client, idle for {min(args.seconds, 3):g} s")
+    salt = str(time.monotonic_ns())
+    idle = ldmod.idle_probe(spacecoop, min(args.seconds, 3), salt + "-idle")
+    flood_seconds = max(args.seconds, 2)
+    log(f"LD: /sparql latency, one sequential client, while {LD_FLOOD_CONCURRENCY} clients flood "
+        f"{len(flood_pages)} /graph/ pages for {flood_seconds:g} s")
+    probe = ldmod.Probe(spacecoop, salt + "-flood")
+    probe.start()
+    try:
+        flood = wrk(spacecoop, LD_FLOOD_CONCURRENCY, flood_seconds, flood_file)
+    finally:
+        probe.stop()
+        check_alive(spacecoop)
+    loaded = ldmod.probe_summary(probe.answers)
+    return {
+        "sample": {"seed": args.seed, "resources": len(resources), "graphs": len(graphs),
+                   "dropped": [{"kind": p.kind, "path": p.path, "status": p.status} for p in pages.dropped]},
+        "first_render_ms": {kind: ldmod.render_summary(pages.of(kind)) for kind in kinds},
+        "first_requests": [{"kind": p.kind, "path": p.path, "ms": round(p.first_ms, 3), "bytes": p.size}
+                           for p in pages.pages],
+        "load": rows,
+        "sparql_beside_pages": {"query": ldmod.PROBE_QUERY, "idle": idle, "flood": loaded,
+                                "flood_pages": {"concurrency": LD_FLOOD_CONCURRENCY, "req_s": flood["req_s"],
+                                                "p50_ms": flood["p50_us"] / 1000, "p99_ms": flood["p99_us"] / 1000,
+                                                "errors": flood["errors"]}},
+        "static_server": {"nginx": ldmod.nginx_version(), "ready_seconds": static.ready_seconds,
+                          "memory": static.memory()},
+    }
+
+
+def print_ld(result: dict, args: argparse.Namespace) -> None:
+    sample = result["sample"]
+    print()
+    print(f"Linked Data pages: {sample['resources']} resources (/id/…) and {sample['graphs']} document graphs "
+          f"(/graph/…), sampled with seed {sample['seed']}; wrk -t1 -cC -d{args.seconds:g}s cycling through a kind's "
+          f"pages, {args.rounds} round(s) interleaved; static = the same bytes served by nginx "
+          f"{result['static_server']['nginx']} from files (the physical limit)")
+    if sample["dropped"]:
+        print("  left out (not 200 at the first request): "
+              + ", ".join(f"{d['kind']} {d['path']} ({d['status']})" for d in sample["dropped"]))
+    by = {(r["server"], r["kind"], r["concurrency"]): r for r in result["load"]}
+    lines = [f"{'kind':<12}{'conc':>5}  {'server':<10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'÷static':>9}"]
+    for concurrency in args.ld_concurrency:
+        for kind, *_ in ldmod.KINDS:
+            st = by.get(("static", kind, concurrency))
+            for server in ("spacecoop", "static"):
+                r = by.get((server, kind, concurrency))
+                if r is None:
+                    continue
+                lines.append(f"{kind:<12}{concurrency:>5}  {server:<10}{r['req_s']:>9.0f}{r['p50_ms']:>9.2f}"
+                             f"{r['p99_ms']:>9.2f}{r['errors']:>8}"
+                             f"{fmt(r['req_s'] / st['req_s'] if st and st['req_s'] else None, 3, 9)}")
+    for line in lines:
+        print(line)
+    print()
+    print("first render (the first request of each page, one at a time, before any load), ms:")
+    print(f"{'kind':<12}{'pages':>6}{'median':>9}{'p99':>9}{'max':>9}{'bytes':>9}")
+    for kind, r in result["first_render_ms"].items():
+        print(f"{kind:<12}{r['pages']:>6}{fmt(r['median_ms'], 2)}{fmt(r['p99_ms'], 2)}{fmt(r['max_ms'], 2)}"
+              f"{r['mean_bytes'] or 0:>9}")
+    sb = result["sparql_beside_pages"]
+    fl = sb["flood_pages"]
+    print()
+    print(f"/sparql beside the pages: one sequential client sending `{sb['query']}` (a different comment each "
+          "time: never from the answer cache)")
+    print(f"{'while':<40}{'requests':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}")
+    for label, r in (("idle", sb["idle"]),
+                     (f"{fl['concurrency']} clients flood /graph/ ({fl['req_s']:.0f} req/s)", sb["flood"])):
+        print(f"{label:<40}{r['requests']:>9}{fmt(r['p50_ms'], 2)}{fmt(r['p99_ms'], 2)}{fmt(r['max_ms'], 2)}"
+              f"{r['errors']:>8}")
+
+
+# --------------------------------------------------------------------------
 # Output
 # --------------------------------------------------------------------------
 
@@ -584,15 +746,17 @@ def fmt(value, digits: int = 1, width: int = 9) -> str:
 def load_table(summaries: list[dict]) -> list[str]:
     reference = {(s["endpoint"], s["concurrency"]): s["req_s"] for s in summaries if s["phase"] == "normal"}
     lines = [f"{'endpoint':<16}{'conc':>5}  {'phase':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
-             f"{'÷virtuoso':>11}{'÷bare':>8}"]
+             f"{'÷virtuoso':>11}{'÷bare':>8}{'÷oxigraph':>11}"]
     order = {name: i for i, name in enumerate(ALL_PEERS)}
     for s in sorted(summaries, key=lambda s: (s["phase"] != "normal", s["concurrency"], order[s["endpoint"]])):
         v = reference.get(("virtuoso", s["concurrency"]))
         b = reference.get(("bare", s["concurrency"]))
+        o = reference.get(("oxigraph", s["concurrency"]))
         lines.append(
             f"{s['endpoint']:<16}{s['concurrency']:>5}  {s['phase']:<8}{s['req_s']:>9.0f}{s['p50_ms']:>9.2f}"
             f"{s['p99_ms']:>9.2f}{s['errors']:>8}"
-            f"{fmt(s['req_s'] / v if v else None, 2, 11)}{fmt(s['req_s'] / b if b else None, 2, 8)}")
+            f"{fmt(s['req_s'] / v if v else None, 2, 11)}{fmt(s['req_s'] / b if b else None, 2, 8)}"
+            f"{fmt(s['req_s'] / o if o else None, 2, 11)}")
     return lines
 
 
@@ -632,6 +796,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--unique-queries", action="store_true",
                         help="end every request's query with a comment holding a counter, so that no answer "
                              "cache (spacecoop has one) can reuse an earlier answer")
+    parser.add_argument("--ld", action="store_true",
+                        help="also the Linked Data phase: spacecoop's /id/ and /graph/ pages beside nginx serving "
+                             "the same bytes, first renders, and /sparql latency during a page flood (needs nginx)")
+    parser.add_argument("--ld-pages", type=int, default=200,
+                        help="resources (and at most as many document graphs) in the --ld sample (default 200)")
+    parser.add_argument("--ld-concurrency", default="8,32",
+                        help="comma-separated connection counts of the --ld phase (default 8,32)")
     parser.add_argument("--json", type=Path, help="also write every result to this file")
     parser.add_argument("--logs", type=Path, default=ROOT / ".bench" / "logs",
                         help="where the end of every endpoint's log is kept (default: .bench/logs)")
@@ -642,12 +813,22 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error(f"--concurrency: not a list of numbers: {args.concurrency!r}")
     if not args.concurrency or min(args.concurrency) < 1:
         parser.error("--concurrency needs numbers of at least 1")
+    try:
+        args.ld_concurrency = [int(c) for c in args.ld_concurrency.split(",") if c.strip()]
+    except ValueError:
+        parser.error(f"--ld-concurrency: not a list of numbers: {args.ld_concurrency!r}")
+    if not args.ld_concurrency or min(args.ld_concurrency) < 1:
+        parser.error("--ld-concurrency needs numbers of at least 1")
+    if args.ld_pages < 1:
+        parser.error("--ld-pages must be at least 1")
     args.peers = [p.strip() for p in args.peers.split(",") if p.strip()]
     unknown = [p for p in args.peers if p not in ALL_PEERS]
     if unknown:
         parser.error(f"--peers: unknown {', '.join(unknown)} (choose from {', '.join(ALL_PEERS)})")
     if args.rounds < 1 or args.seconds < 1:
         parser.error("--rounds and --seconds must be at least 1")
+    if args.ld and "spacecoop" not in args.peers:
+        parser.error("--ld measures spacecoop's pages: --peers must include spacecoop")
     return args
 
 
@@ -655,6 +836,10 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     if shutil.which("wrk") is None:
         print("error: wrk is not installed: apt-get install wrk", file=sys.stderr)
+        return 2
+    if args.ld and not ldmod.have_nginx():
+        print("error: --ld needs nginx (the static file server beside spacecoop's pages): apt-get install nginx, "
+              "or scripts/interop/setup.sh", file=sys.stderr)
         return 2
 
     def on_term(signum, frame):  # SIGTERM: leave through the finally blocks, as Ctrl-C does
@@ -667,9 +852,9 @@ def main(argv: list[str]) -> int:
     m = report["machine"]
     print(f"machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB, load average at start "
           f"{' '.join(str(x) for x in m['loadavg_at_start'])}, Linux {m['kernel']}")
-    print(f"software: Python {m['python']}, pyoxigraph {m['pyoxigraph']}, Virtuoso {m['virtuoso']}, "
-          f"rdflib {m['rdflib']}, rdflib-endpoint {m['rdflib-endpoint']}, uvicorn {m['uvicorn']}, {m['wrk']}, "
-          f"spacecoop {m['spacecoop']}")
+    print(f"software: Python {m['python']}, pyoxigraph {m['pyoxigraph']}, Oxigraph server {m['oxigraph']}, "
+          f"Virtuoso {m['virtuoso']}, rdflib {m['rdflib']}, rdflib-endpoint {m['rdflib-endpoint']}, "
+          f"uvicorn {m['uvicorn']}, {m['wrk']}, nginx {m['nginx']}, spacecoop {m['spacecoop']}")
     sys.stdout.flush()
 
     workdir = Path(tempfile.mkdtemp(prefix="spacecoop-bench-"))
@@ -726,12 +911,12 @@ def _run(args: argparse.Namespace, report: dict, workdir: Path, running: list[pe
                      "queries": [{"name": q.name, "kind": q.kind, "form": q.form, "rows": q.rows, "text": q.text}
                                  for q in mix]}
     print(f"query mix: {len(mix)} queries: " + ", ".join(f"{k} {n}" for k, n in counts.items()))
-    mix_file = workdir / "mix.tsv"
-    write_mix_file(mix, mix_file)
 
     # Which peers run
     wanted = list(args.peers)
     skipped: dict[str, str] = {}
+    if "oxigraph" in wanted and peermod.oxigraph_command() is None:
+        skipped["oxigraph"] = "the Oxigraph server is not installed (.venv/bin/pip install oxigraph)"
     if "virtuoso" in wanted and not peermod.have_virtuoso():
         skipped["virtuoso"] = "Virtuoso is not installed (apt-get install virtuoso-opensource)"
     if "rdflib-endpoint" in wanted:
@@ -760,7 +945,7 @@ def _run(args: argparse.Namespace, report: dict, workdir: Path, running: list[pe
         peer = peermod.STARTERS[name](dist, data, workdir)
         running.append(peer)
         peer_info[name] = {"ready_seconds": peer.ready_seconds, "load_seconds": peer.load_seconds, "notes": peer.notes}
-        log(f"{name} answers on {peer.url}/sparql after {peer.ready_seconds:.2f} s"
+        log(f"{name} answers on {peer.url}{peer.path} after {peer.ready_seconds:.2f} s"
             + (f" (+ {peer.load_seconds:.1f} s bulk load)" if peer.load_seconds else ""))
 
     # 4. agreement
@@ -772,7 +957,8 @@ def _run(args: argparse.Namespace, report: dict, workdir: Path, running: list[pe
 
     # 5./6. load
     readings: dict[str, dict | None] = {}
-    cells, runaway_answers = load_phase(running, args, mix_file, "rdflib-endpoint" in wanted, readings)
+    files = mix_files(mix, running, workdir)
+    cells, runaway_answers = load_phase(running, args, files, "rdflib-endpoint" in wanted, readings)
     summaries = [c.summary() for c in cells]
     report["load"] = summaries
     report["runaway"] = {"query": RUNAWAY_QUERY, "answers": [{"status": st, "seconds": round(t, 2)}
@@ -792,8 +978,14 @@ def _run(args: argparse.Namespace, report: dict, workdir: Path, running: list[pe
             "runaway": counters_between(readings.get("after normal"), readings.get("after runaway")),
         }
 
+    # 8. Linked Data (nginx joins `running`, so that it is stopped with the peers)
+    if args.ld:
+        spacecoop = next(p for p in running if p.name == "spacecoop")
+        report["ld"] = ld_phase(spacecoop, dist, workdir, args, running)
+
     for peer in running:
-        peer_info[peer.name]["memory"] = peer.memory()
+        if peer.name in peer_info:
+            peer_info[peer.name]["memory"] = peer.memory()
     report["peers"] = peer_info
     report["skipped"] = skipped
 
@@ -847,6 +1039,8 @@ def _run(args: argparse.Namespace, report: dict, workdir: Path, running: list[pe
     for name, p in peer_info.items():
         for note in p.get("notes", []):
             print(f"note: {name}: {note}")
+    if "ld" in report:
+        print_ld(report["ld"], args)
 
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install and prepare what the interoperability tests (tests/interop/) run:
-#   Debian: virtuoso-opensource (Virtuoso 7.2), raptor2-utils (rapper), wrk (the benchmark),
+#   Debian: virtuoso-opensource (Virtuoso 7.2), raptor2-utils (rapper), wrk and nginx (the benchmark),
 #           libapache-jena-java (Jena 4.5: riot, tdb2.tdbloader, shacl, rsparql), a Java runtime
 #   npm:    @comunica/query-sparql 3.3.0, from the lock file in scripts/interop/comunica/,
 #           into .interop/node_modules (3.3.0: 5.x needs Node 22, 4.5.0 drops language tags)
@@ -24,6 +24,7 @@ command -v npm >/dev/null || missing+=(npm)
 command -v chromium >/dev/null || missing+=(chromium)               # tests/test_browser.py
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 command -v wrk >/dev/null || missing+=(wrk)                         # tests/interop/test_benchmark.py
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)  # its --ld static file server
 if [ ${#missing[@]} -gt 0 ]; then
     step "apt-get install ${missing[*]}"
     sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
@@ -31,7 +32,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get update -q
     $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-# The package may start a system-wide Virtuoso on the default ports; the tests start their own.
+# The packages may start a system-wide Virtuoso (and nginx) on the default ports; the tests start their own.
 step "Debian packages present: $(command -v virtuoso-t) $(command -v rapper) /usr/share/java/jena-cmds.jar"
 
 # --- Comunica (npm) --------------------------------------------------------
