@@ -13,6 +13,8 @@ when matching: the server offers one variant per media type.
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -88,12 +90,22 @@ def _base(media_type: str) -> str:
 def negotiate(accept: str | None, offered: Sequence[str]) -> str | None:
     """The element of `offered` the client prefers, or None if it accepts none of them.
 
+    Clients send a handful of distinct Accept headers: the verdicts are kept
+    (`_negotiate`, keyed by the header and the offer).
+
     - No Accept header (or none that parses): the first offered type.
     - Each offered type takes the q-value of the most specific range that matches
       it (`type/subtype` over `type/*` over `*/*`); q=0 means "not this one".
     - The highest q wins; ties go to the type named more specifically, then to
       the server's order of preference (the order of `offered`).
     """
+    if accept is not None and len(accept) > 512:  # kept verdicts stay small
+        return _negotiate.__wrapped__(accept, tuple(offered))
+    return _negotiate(accept, tuple(offered))
+
+
+@functools.lru_cache(maxsize=1024)
+def _negotiate(accept: str | None, offered: tuple[str, ...]) -> str | None:
     if not offered:
         return None
     ranges = parse_accept(accept) if accept else []

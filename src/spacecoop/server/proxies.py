@@ -51,6 +51,8 @@ class TrustedPeers:
     def __contains__(self, peer: str | None) -> bool:
         if self.everyone:
             return True
+        if not self.networks:  # the default: no proxy is trusted, nothing to parse
+            return False
         try:
             address = ipaddress.ip_address(peer or "")
         except ValueError:  # a Unix socket, or no peer
