@@ -49,7 +49,7 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class Running:
     """Engines on their loop, for one test."""
 
-    def __init__(self, store_dir: Path, size: int, *, timeout_s: float = 30, memory_limit: int | None = None):
+    def __init__(self, store_dir: Path, size: int, *, timeout_s: float | None = None, memory_limit: int | None = None):
         self.loop = EngineLoop()
         self.engines = Engines(store_dir, size, timeout_s=timeout_s, memory_limit=memory_limit)
         self.loop.run(self.engines.start())
@@ -189,6 +189,25 @@ def test_a_client_that_goes_away_stops_its_query(running):
     assert len(before - set(engines.engines.pids())) == 1
 
 
+def test_a_client_that_goes_away_from_a_query_about_to_end_costs_no_engine(running):
+    engines = running(2)
+    before = set(engines.engines.pids())
+    short = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(
+        f"VALUES ?v{i} {{ {' '.join(str(n) for n in range(20))} }}" for i in range(4)) + " }"  # 160 000 rows
+
+    async def abandon() -> None:
+        task = asyncio.create_task(engines.engines.request("", short.encode(), SPARQL_QUERY, JSON, timeout=60))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(1.0)  # past the grace
+
+    engines.loop.run(abandon())
+    assert engines.engines.stats.abandoned == 1
+    assert engines.engines.stats.restarts == 0 and set(engines.engines.pids()) == before
+
+
 def test_an_engine_cannot_reach_the_network_even_when_a_query_bypasses_the_check(running):
     engines = running(1)
     assert engines.engines.sandboxed
@@ -249,7 +268,7 @@ def test_engines_die_with_the_server_even_when_it_is_killed(store_dir: Path):
         "import sys, time\n"
         "from pathlib import Path\n"
         "from spacecoop.engine import EngineLoop, Engines\n"
-        "loop = EngineLoop(); engines = Engines(Path(sys.argv[1]), 2, timeout_s=5, memory_limit=None)\n"
+        "loop = EngineLoop(); engines = Engines(Path(sys.argv[1]), 2, memory_limit=None)\n"
         "loop.run(engines.start()); print(*engines.pids(), flush=True); time.sleep(60)\n"
     )
     server = subprocess.Popen([sys.executable, "-c", script, str(store_dir)], stdout=subprocess.PIPE, text=True)

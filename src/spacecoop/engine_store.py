@@ -117,7 +117,7 @@ class EngineStore:
         `serving`: the engines start on this thread (which must live as long as they do) and
         are driven from the server's loop after `serve_here`; otherwise from a loop of their own."""
         loaded = prepare(Release(dist))
-        engines = Engines(loaded.path, workers, timeout_s=time_limit, memory_limit=memory_limit)
+        engines = Engines(loaded.path, workers, memory_limit=memory_limit)
         if serving:
             asyncio.run(engines.spawn())
             return cls(loaded, engines, None, max_nesting)
