@@ -25,7 +25,7 @@ from spacecoop.server.access_log import AccessLogMiddleware
 from spacecoop.server.cors import CORSMiddleware
 from spacecoop.server.http_limits import BodyDeadlineMiddleware
 from spacecoop.server.proxies import ForwardedHeadersMiddleware, TrustedPeers
-from spacecoop.server.service_description import ServiceDescription, read_void
+from spacecoop.server.service_description import ServiceDescription
 from spacecoop.settings import Settings
 from spacecoop.store import Store
 
@@ -114,5 +114,5 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     app.state.settings = settings
     app.state.store = store
     app.state.answers = AnswerCache(settings.answer_cache * 2**20)
-    app.state.service_description = ServiceDescription(store, settings, read_void(settings.release_dir))
+    app.state.service_description = ServiceDescription(store, settings, settings.release_dir)
     return app

@@ -10,6 +10,7 @@ dataset's VoID description.
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,11 +49,28 @@ UNION_NOTE = (
 
 
 def read_void(release_dir: Path) -> Graph | None:
-    """The release's VoID description, if it has one."""
+    """The release's VoID description, if it has one: parsed by pyoxigraph (with a subset per
+    document graph, a million triples make half a megabyte, a second for rdflib's parser at start)."""
+    import pyoxigraph as ox
+
+    from spacecoop.oxigraph_store import to_rdflib
+
     path = release_dir / "void.ttl"
     if not path.is_file():
         return None
-    return Graph().parse(path, format="turtle")
+    graph = Graph()
+    terms: dict[object, object] = {}
+
+    def term(node: object) -> object:
+        converted = terms.get(node)
+        if converted is None:
+            converted = terms[node] = to_rdflib(node)
+        return converted
+
+    add = graph.add
+    for quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+        add((term(quad.subject), term(quad.predicate), term(quad.object)))  # type: ignore[arg-type]
+    return graph
 
 
 def _main_dataset(void: Graph | None) -> URIRef | None:
@@ -158,13 +176,19 @@ Chosen from the Accept header, or with the <code>format</code> parameter.</p>
 """
 
 
-@dataclass(frozen=True)
+@dataclass
 class ServiceDescription:
     """Renders the description for a given endpoint address (it depends on how the server is reached)."""
 
     store: Store
     settings: Settings
-    void: Graph | None
+    release_dir: Path
+
+    @functools.cached_property
+    def void(self) -> Graph | None:
+        """The release's VoID, read when first described (not at start: at a million triples it
+        takes half a second)."""
+        return read_void(self.release_dir)
 
     def render(self, endpoint: str, media_type: str) -> bytes:
         if media_type == neg.HTML:
