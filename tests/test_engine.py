@@ -287,8 +287,8 @@ def test_the_stores_check_uses_the_servers_nesting_limit(store_dir: Path):
     from spacecoop.query_policy import QueryTooComplex
 
     deep = "SELECT * WHERE " + "{" * 120 + "}" * 120  # deeper than the default limit, far from a crash
-    strict = EngineStore.open(store_dir.parent, workers=1, time_limit=10)
-    lenient = EngineStore.open(store_dir.parent, workers=1, time_limit=10, max_nesting=300)
+    strict = EngineStore.open(store_dir.parent, workers=1)
+    lenient = EngineStore.open(store_dir.parent, workers=1, max_nesting=300)
     try:
         with pytest.raises(QueryTooComplex, match="at most 100 levels"):
             strict.execute(QueryRequest(deep), JSON, timeout=10, max_rows=None)

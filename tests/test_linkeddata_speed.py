@@ -51,7 +51,7 @@ class CountingStore:
 @pytest.fixture(scope="module")
 def engine_store(tmp_path_factory: pytest.TempPathFactory):
     dist = write_release(tmp_path_factory.mktemp("ld-speed") / "dist")
-    store = EngineStore.open(dist, workers=1, time_limit=10.0)
+    store = EngineStore.open(dist, workers=1)
     yield dist, store
     store.close()
 

@@ -36,7 +36,7 @@ ESA = f"{ID}agency/esa"
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     dist = write_fixture_release(tmp_path_factory.mktemp("store") / "dist")
-    store = EngineStore.open(dist, workers=2, time_limit=10)
+    store = EngineStore.open(dist, workers=2)
     yield store
     store.close()
 

@@ -109,10 +109,11 @@ class EngineStore:
 
     @classmethod
     def open(
-        cls, dist: Path, *, workers: int, time_limit: float, memory_limit: int | None = None, serving: bool = False,
+        cls, dist: Path, *, workers: int, memory_limit: int | None = None, serving: bool = False,
         max_nesting: int = MAX_NESTING,
     ) -> "EngineStore":
         """`workers` engines on the release in `dist`; `memory_limit`: bytes a query may add to one.
+        The time limit is each request's (`execute`'s `timeout`), not the engines'.
 
         `serving`: the engines start on this thread (which must live as long as they do) and
         are driven from the server's loop after `serve_here`; otherwise from a loop of their own."""

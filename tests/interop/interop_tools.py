@@ -839,7 +839,7 @@ class EmbeddedReference:
     def __init__(self, dist: Path, workers: int = 1) -> None:
         from spacecoop.engine_store import EngineStore
 
-        self.store = EngineStore.open(dist, workers=workers, time_limit=60)
+        self.store = EngineStore.open(dist, workers=workers)
 
     def answer(self, query: str, timeout: float = 60) -> Answer:
         from spacecoop.store import QueryRequest

@@ -109,7 +109,7 @@ def _open_store(args: argparse.Namespace, settings: Settings, workers: int, *, s
 
     assert settings.dist is not None
     return EngineStore.open(
-        settings.dist, workers=workers, time_limit=settings.time_limit, memory_limit=settings.query_memory * 2**20,
+        settings.dist, workers=workers, memory_limit=settings.query_memory * 2**20,
         serving=serving, max_nesting=settings.max_nesting,
     )
 
