@@ -12,10 +12,10 @@ from __future__ import annotations
 import concurrent.futures
 import ctypes
 import ctypes.util
+import errno
 import gzip
 import json
 import os
-import errno
 import shutil
 import tempfile
 from itertools import chain
