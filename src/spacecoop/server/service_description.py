@@ -53,24 +53,13 @@ def read_void(release_dir: Path) -> Graph | None:
     document graph, a million triples make half a megabyte, a second for rdflib's parser at start)."""
     import pyoxigraph as ox
 
-    from spacecoop.oxigraph_store import to_rdflib
+    from spacecoop.linkeddata.rendering import to_graph
 
     path = release_dir / "void.ttl"
     if not path.is_file():
         return None
-    graph = Graph()
-    terms: dict[object, object] = {}
-
-    def term(node: object) -> object:
-        converted = terms.get(node)
-        if converted is None:
-            converted = terms[node] = to_rdflib(node)
-        return converted
-
-    add = graph.add
-    for quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
-        add((term(quad.subject), term(quad.predicate), term(quad.object)))  # type: ignore[arg-type]
-    return graph
+    quads = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+    return to_graph([ox.Triple(q.subject, q.predicate, q.object) for q in quads])
 
 
 def _main_dataset(void: Graph | None) -> URIRef | None:
