@@ -213,7 +213,7 @@ _TYPE_SEGMENT = re.compile(r"^([a-z][a-z0-9-]*)/[^/]+$")
 def prefixes_for(items: Iterable[ox.Quad] | Iterable[ox.Triple]) -> dict[str, str]:
     """The fixed prefixes, plus one per resource type (`agency:` for .../id/agency/).
 
-    With only `id:`, a resource would be written `id:agency\/cnsa`: valid Turtle,
+    With only `id:`, a resource would be written `id:agency\\/cnsa`: valid Turtle,
     but Virtuoso's reader keeps the backslash. A prefix per type gives
     `agency:cnsa`, which every reader takes, and reads better.
     """
