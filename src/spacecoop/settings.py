@@ -75,6 +75,11 @@ class Settings:
         "megabytes of query answers kept in memory and reused for the same query, dataset and format "
         "(the release does not change while it is served); 0 keeps none",
     )
+    page_cache: int = _setting(
+        64,
+        "megabytes of whole Linked Data answers (/id/, /graph/, /class/, /source/, /ontology, /void, /) "
+        "kept in memory and sent again before routing; 0 keeps none",
+    )
     cache_max_age: int = _setting(
         60, "seconds clients and proxies may reuse a query answer without asking again (ETag after that)"
     )
@@ -118,6 +123,7 @@ class Settings:
                 (self.workers < 1, "at least one query engine is needed"),
                 (self.cache_max_age < 0, "the cache max-age cannot be negative"),
                 (self.answer_cache < 0, "the answer cache cannot hold fewer than 0 megabytes"),
+                (self.page_cache < 0, "the page cache cannot hold fewer than 0 megabytes"),
             )
             if wrong
         ]

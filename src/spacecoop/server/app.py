@@ -24,6 +24,7 @@ from spacecoop.server import errors, sparql
 from spacecoop.server.access_log import AccessLogMiddleware
 from spacecoop.server.cors import CORSMiddleware
 from spacecoop.server.http_limits import BodyDeadlineMiddleware
+from spacecoop.server.page_cache import PageCache, PageCacheStats
 from spacecoop.server.proxies import ForwardedHeadersMiddleware, TrustedPeers
 from spacecoop.server.service_description import ServiceDescription
 from spacecoop.settings import Settings
@@ -67,6 +68,14 @@ async def health(request: Request) -> JSONResponse:
         "hits": answers.stats.hits,
         "misses": answers.stats.misses,
     }
+    pages: PageCacheStats = request.app.state.page_cache
+    body["page_cache"] = {
+        "megabytes": request.app.state.settings.page_cache,
+        "entries": pages.entries,
+        "bytes": pages.bytes,
+        "hits": pages.hits,
+        "misses": pages.misses,
+    }
     status = 200 if body["status"] == "ok" else 503  # a probe restarts a server that cannot answer queries
     return JSONResponse(body, status, headers={"Cache-Control": "no-store"})
 
@@ -100,10 +109,13 @@ def create_app(settings: Settings, store: Store) -> Starlette:
             await stop_serving()
         log.info("stopped serving release %s", store.release_id)
 
+    page_cache = PageCacheStats()
     app = Starlette(
         routes=routes,
         middleware=[
             Middleware(ForwardedHeadersMiddleware, trusted=TrustedPeers.parse(settings.forwarded_allow_ips)),
+            # Whole Linked Data answers, sent again before routing (the release never changes).
+            Middleware(PageCache, max_bytes=settings.page_cache * 2**20, stats=page_cache),
             Middleware(AccessLogMiddleware),
             Middleware(CORSMiddleware),
             Middleware(BodyDeadlineMiddleware, seconds=settings.body_timeout),
@@ -113,6 +125,7 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.page_cache = page_cache
     app.state.answers = AnswerCache(settings.answer_cache * 2**20)
     app.state.service_description = ServiceDescription(store, settings, settings.release_dir)
     return app
