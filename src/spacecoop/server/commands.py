@@ -71,10 +71,14 @@ def _settings(args: argparse.Namespace) -> Settings:
     return replace(settings, dist=dist.absolute())  # symlinks are judged by prepare_release
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+def _configure_logging(level: str, *, serving: bool = False) -> None:
+    from spacecoop.server.access_log import SERVER_FORMAT
+
+    logging.basicConfig(level=level.upper(), format=SERVER_FORMAT, stream=sys.stderr)
+    if serving:  # one line per request: written a few at a time
+        from spacecoop.server.access_log import buffer_access_log
+
+        buffer_access_log(sys.stderr)
 
 
 def ensure_release(repo: Repository, dist: Path, mode: str) -> None:
@@ -121,7 +125,7 @@ def cmd_serve(args: argparse.Namespace, open_store: Callable[..., Store] | None 
     except SettingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    _configure_logging(settings.log_level)
+    _configure_logging(settings.log_level, serving=True)
     assert settings.dist is not None
     try:
         settings = prepare_release(args, settings)

@@ -21,14 +21,13 @@ least recently used out first.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-log = logging.getLogger("spacecoop.access")
+from spacecoop.server.access_log import access
 
 PATHS = ("/id/", "/graph/", "/class/", "/source/", "/ontology", "/void")
 KEY_HEADERS = (b"accept", b"accept-language", b"host", b"forwarded", b"x-forwarded-proto",
@@ -88,7 +87,7 @@ class PageCache:
             start, body, _ = hit
             await send(start)
             await send(body)
-            log.info("GET %s %d %.1fms", scope["path"], start["status"], (time.perf_counter() - started) * 1000)
+            access("GET", scope["path"], start["status"], (time.perf_counter() - started) * 1000)
             return
         self.stats.misses += 1
         sent: list[Message] = []
