@@ -158,3 +158,22 @@ def test_the_server_cache_is_bounded_in_bytes(engine_store):
         assert client.get(path, headers=headers).status_code == 200
         assert cache.bytes <= cache.max_bytes
     assert cache.stats.evictions > 0
+
+
+def test_a_server_prepares_its_site_before_the_first_page(engine_store):
+    """The vocabulary, the JSON-LD context and every template are read at start, not by a visitor."""
+    from spacecoop.server.app import create_app
+    from spacecoop.settings import Settings
+
+    class Pages:  # the store's queries, without its engines' start and stop (the fixture's, shared)
+        def __init__(self, store):
+            self.release_id, self.select, self.construct, self.counts = (
+                store.release_id, store.select, store.construct, store.counts)
+
+    dist, store = engine_store
+    app = create_app(Settings(dist=dist), Pages(store))
+    site = app.state.site
+    assert "vocabulary" not in site.__dict__ and not site.templates.cache
+    with TestClient(app):  # runs the lifespan: the server's start
+        assert "vocabulary" in site.__dict__ and "context" in site.__dict__
+        assert len(site.templates.cache) == len(site.templates.list_templates(extensions=["html"])) > 5

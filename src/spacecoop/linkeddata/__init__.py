@@ -32,7 +32,7 @@ from ..store import Store
 from . import descriptions, documents, dumps, home, query, resources
 from .site import STATIC_DIR, Config, Site
 
-__all__ = ["routes", "Config", "Site"]
+__all__ = ["routes", "site_routes", "Config", "Site"]
 
 
 def _bind(site: Site, view: Callable[..., Any]) -> Callable[[Request], Any]:
@@ -52,9 +52,14 @@ def _bind(site: Site, view: Callable[..., Any]) -> Callable[[Request], Any]:
 
 def routes(settings: Any, store: Store) -> list[BaseRoute]:
     """The Linked Data routes for a server with these settings and this store."""
+    return site_routes(settings, store)[1]
+
+
+def site_routes(settings: Any, store: Store) -> tuple[Site, list[BaseRoute]]:
+    """The site (`Site.prepare` readies it) and its routes."""
     site = Site(Config.from_settings(settings), store)
     get = ["GET", "HEAD"]
-    return [
+    return site, [
         Route("/", _bind(site, home.home), methods=get, name="home"),
         Route("/id/{path:path}", _bind(site, resources.resource), methods=get, name="resource"),
         Route("/ontology", _bind(site, resources.ontology), methods=get, name="ontology"),

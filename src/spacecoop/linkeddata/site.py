@@ -127,6 +127,13 @@ class Site:
         path = self.release.manifest if self.release.manifest.exists() else self.release.root
         return path.stat().st_mtime
 
+    def prepare(self) -> None:
+        """Do now what the first pages would otherwise do: read the vocabulary, the context and the
+        manifest, and compile every template (a server calls this before it takes requests)."""
+        _ = self.vocabulary, self.context, self.manifest, self.last_modified
+        for name in self.templates.list_templates(extensions=["html"]):
+            self.templates.get_template(name)
+
     def template_exists(self, name: str) -> bool:
         present = self._templates_present.get(name)
         if present is None:

@@ -9,9 +9,10 @@ store, builds the app, runs it and closes the store.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -80,21 +81,23 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse(body, status, headers={"Cache-Control": "no-store"})
 
 
-def _linked_data_routes(settings: Settings, store: Store) -> list[BaseRoute]:
+def _linked_data(settings: Settings, store: Store) -> tuple[Any, list[BaseRoute]]:
+    """The Linked Data site (None without the package) and its routes."""
     try:
         from spacecoop import linkeddata
     except ModuleNotFoundError as error:
         if error.name != "spacecoop.linkeddata":
             raise
-        return []
-    return list(linkeddata.routes(settings, store))
+        return None, []
+    return linkeddata.site_routes(settings, store)
 
 
 def create_app(settings: Settings, store: Store) -> Starlette:
+    site, pages = _linked_data(settings, store)
     routes: list[BaseRoute] = [
         Route("/sparql", sparql.sparql, methods=["GET", "HEAD", "POST", "OPTIONS"], name="sparql"),
         Route("/health", health, methods=["GET", "HEAD"], name="health"),
-        *_linked_data_routes(settings, store),
+        *pages,
     ]
 
     @asynccontextmanager
@@ -103,6 +106,11 @@ def create_app(settings: Settings, store: Store) -> Starlette:
         serve_here, stop_serving = getattr(store, "serve_here", None), getattr(store, "stop_serving", None)
         if serve_here is not None:
             await serve_here()
+        if site is not None:  # the first pages then render as fast as the next ones
+            try:
+                await asyncio.to_thread(site.prepare)
+            except Exception as error:  # each page that needs what is missing says so itself
+                log.warning("the Linked Data pages could not be prepared: %s", error)
         log.info("serving release %s (%d named graphs)", store.release_id, len(store.counts()))
         yield
         if stop_serving is not None:
@@ -125,6 +133,7 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.site = site
     app.state.page_cache = page_cache
     app.state.answers = AnswerCache(settings.answer_cache * 2**20)
     app.state.service_description = ServiceDescription(store, settings, settings.release_dir)
