@@ -296,3 +296,33 @@ def test_the_stores_check_uses_the_servers_nesting_limit(store_dir: Path):
     finally:
         strict.close()
         lenient.close()
+
+
+def test_a_long_query_lowers_its_engines_priority_and_a_fresh_engine_follows_it(running, monkeypatch):
+    import spacecoop.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "LONG_QUERY", 0.2)
+    engines = running(2)
+    before = set(engines.engines.pids())
+    priorities: list[int] = []
+
+    def watch() -> None:  # the engines' priorities while the query runs
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not priorities:
+            lowered = [pid for pid in before if alive(pid) and os.getpriority(os.PRIO_PROCESS, pid) > 0]
+            if lowered:
+                priorities.extend(os.getpriority(os.PRIO_PROCESS, pid) for pid in lowered)
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    status, _, body = engines.ask(MEDIUM)  # about a second: past LONG_QUERY, then it ends
+    watcher.join()
+    assert status == 200 and b'"n"' in body  # the query itself is answered in full
+    assert priorities == [engine_module.LONG_NICE]  # one engine, the one running it
+    assert engines.engines.stats.lowered == 1
+    engines.wait_for_restarts(1)  # replaced once idle
+    after = set(engines.engines.pids())
+    assert len(after - before) == 1 and len(after) == 2
+    assert all(os.getpriority(os.PRIO_PROCESS, pid) == 0 for pid in after)
+    assert engines.ask("ASK {}")[0] == 200

@@ -169,6 +169,8 @@ class ServerProcess:
 def start_server(dist: Path, log: Path, *args: str, cwd: Path | None = None, env: dict | None = None) -> ServerProcess:
     """`spacecoop serve` on `dist` on a free port, once /health answers."""
     port = free_port()
+    if "--processes" not in args:  # one process: what /health counts is the whole server's
+        args = (*args, "--processes", "1")
     command = [sys.executable, "-m", "spacecoop.cli", "serve", "--dist", str(dist), "--port", str(port), *args]
     with open(log, "wb") as handle:
         process = subprocess.Popen(

@@ -529,13 +529,41 @@ def load_phase(running: list[peermod.Peer], args: argparse.Namespace, mix_file: 
 # 7. Per-query latency at concurrency 1
 # --------------------------------------------------------------------------
 
-def health(peer: peermod.Peer) -> dict | None:
-    """spacecoop's /health (query engines and answer cache counters), None if unreadable."""
+def _health_once(peer: peermod.Peer) -> dict | None:
     with contextlib.suppress(Exception):
         status, body = peermod.get(peer.host, peer.port, "/health", accept="application/json", timeout=10)
         if status in (200, 503):
             return json.loads(body)
     return None
+
+
+def health(peer: peermod.Peer) -> dict | None:
+    """spacecoop's /health (query engines and answer cache counters), None if unreadable.
+
+    With several server processes (`--processes`), each counts its own: /health is asked
+    on new connections until every process has answered, and the counters are summed."""
+    first = _health_once(peer)
+    if not first or not isinstance(first.get("processes"), int) or first["processes"] <= 1:
+        return first
+    seen = {first.get("process"): first}
+    for _ in range(200):
+        if len(seen) >= first["processes"]:
+            break
+        reading = _health_once(peer)
+        if reading:
+            seen.setdefault(reading.get("process"), reading)
+    total = dict(first)
+    for section in ("answer_cache", "page_cache", "query_engines"):
+        merged: dict = {}
+        for reading in seen.values():
+            for key, value in (reading.get(section) or {}).items():
+                if isinstance(value, int) and not isinstance(value, bool) and key not in ("megabytes", "size"):
+                    merged[key] = merged.get(key, 0) + value
+                else:
+                    merged.setdefault(key, value)
+        total[section] = merged
+    total["processes_read"] = len(seen)
+    return total
 
 
 def counters_between(before: dict | None, after: dict | None) -> dict:

@@ -59,6 +59,8 @@ READY_TIMEOUT = 20.0  # seconds for a new engine to answer (0.1 s is usual)
 WATCH_INTERVAL = 0.05  # seconds between two looks at the engines' memory
 RETRIES = 3  # times a read is sent again after its engine went away under it
 ABANDON_GRACE = 0.5  # seconds a query whose client went away may take to end before its engine is killed
+LONG_QUERY = 1.0  # seconds after which an engine's running query lowers the engine's CPU priority
+LONG_NICE = 10  # the nice value it gets (a process cannot raise its priority again: see Engines._watch)
 _PR_SET_PDEATHSIG = 1
 
 
@@ -119,6 +121,7 @@ class Engine:
     connections: EnginePool = field(init=False)
     in_flight: set["Ticket"] = field(default_factory=set)
     dead: bool = False
+    niced: bool = False  # lowered for a long query; replaced once it has nothing in flight
 
     def __post_init__(self) -> None:
         self.connections = EnginePool("127.0.0.1", self.port)
@@ -143,6 +146,7 @@ class Ticket:
     engine: Engine
     blamed: str | None = None
     sole: bool = False  # the only request on its engine when it was killed: the certain culprit
+    started: float = field(default_factory=time.monotonic)
 
 
 def _blame(engine: Engine, why: str) -> None:
@@ -161,6 +165,7 @@ class EngineStats:
     abandoned: int = 0
     crashes: int = 0
     restarts: int = 0
+    lowered: int = 0  # engines whose priority a long query lowered
 
 
 class Engines:
@@ -263,11 +268,11 @@ class Engines:
             return True
         return False
 
-    def _retire(self, engine: Engine, reason: str) -> None:
+    def _retire(self, engine: Engine, reason: str, level: int = logging.WARNING) -> None:
         """Kill an engine and start its successor in the background; its requests learn why."""
         if engine.dead:
             return
-        log.warning("engine %d stopped: %s; another takes its place", engine.pid, reason)
+        log.log(level, "engine %d stopped: %s; another takes its place", engine.pid, reason)
         engine.kill()
         slot = self._slots.index(engine)
         task = asyncio.create_task(self._replace(slot))
@@ -285,15 +290,31 @@ class Engines:
                 await asyncio.sleep(1)
 
     async def _watch(self) -> None:
-        """Every WATCH_INTERVAL: engines that died, or hold more memory than allowed."""
+        """Every WATCH_INTERVAL: engines that died, hold more memory than allowed, or run a long query.
+
+        An engine whose query has run for LONG_QUERY seconds gets a lower CPU priority
+        (nice LONG_NICE), so that one long query does not take a core from the server
+        processes and the other engine; it is replaced by a fresh engine once nothing runs
+        on it (a process may lower a child's priority, not raise it again)."""
         while True:
             await asyncio.sleep(WATCH_INTERVAL)
+            now = time.monotonic()
             for engine in list(self._slots):
                 if engine is None or engine.dead:
                     continue
                 if engine.process.poll() is not None:
                     self._crashed(engine)
-                elif self.memory_limit is not None and engine.in_flight:
+                    continue
+                if engine.niced and not engine.in_flight:
+                    self._retire(engine, "its long query has ended (a fresh engine runs at full priority)",
+                                 level=logging.INFO)
+                    continue
+                if not engine.niced and any(now - t.started > LONG_QUERY for t in engine.in_flight):
+                    with contextlib.suppress(OSError):
+                        os.setpriority(os.PRIO_PROCESS, engine.pid, LONG_NICE)
+                        engine.niced = True
+                        self.stats.lowered += 1
+                if self.memory_limit is not None and engine.in_flight:
                     grown = _resident_bytes(engine.pid) - engine.baseline
                     if grown > self.memory_limit:
                         self.stats.memory += 1

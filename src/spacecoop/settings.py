@@ -65,6 +65,11 @@ class Settings:
         "comma-separated addresses or networks of the reverse proxies whose X-Forwarded-* and Forwarded "
         "headers are believed ('*': any client); from anyone else they are ignored",
     )
+    processes: int = _setting(
+        0,
+        "front-end processes sharing the port, each with its own query engines (--workers) and caches; "
+        "0: one per CPU core, at most 4",
+    )
     workers: int = _setting(
         2,
         "query engines: Oxigraph server processes on the store, each evaluating on threads of its own; "
@@ -121,6 +126,7 @@ class Settings:
                  f"--forwarded-allow-ips: not an address or network: {', '.join(invalid_items(self.forwarded_allow_ips))}"),
                 (self.query_memory < 64, "a query needs at least 64 MB of memory"),
                 (self.workers < 1, "at least one query engine is needed"),
+                (self.processes < 0, "the number of processes cannot be negative"),
                 (self.cache_max_age < 0, "the cache max-age cannot be negative"),
                 (self.answer_cache < 0, "the answer cache cannot hold fewer than 0 megabytes"),
                 (self.page_cache < 0, "the page cache cannot hold fewer than 0 megabytes"),

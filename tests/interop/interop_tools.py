@@ -882,6 +882,8 @@ def start_spacecoop(dist: Path, log: Path, *args: str, env: dict | None = None, 
     port = free_port()
     command = [sys.executable, "-m", "spacecoop.cli", "serve", "--dist", str(dist), "--build", "never",
                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *args]
+    if "--processes" not in args:  # one process: what /health counts is the whole server's
+        command += ["--processes", "1"]
     with open(log, "wb") as handle:
         proc = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, cwd=str(dist.parent),
                                 env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},

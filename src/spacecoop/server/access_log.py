@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
 from typing import TextIO
@@ -39,10 +40,14 @@ class BufferedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
         self.size = size
         self._lines: list[str] = []
         self._bytes = 0
-        self._wake = threading.Event()
         self._closed = False
-        self._flusher = threading.Thread(target=self._flush_periodically, name="spacecoop-access-log", daemon=True)
-        self._flusher.start()
+        self._start_flusher()
+
+    def _start_flusher(self) -> None:
+        """The thread that writes what waits; a forked server process (`--processes`) starts its own."""
+        self._pid = os.getpid()
+        self._wake = threading.Event()
+        threading.Thread(target=self._flush_periodically, name="spacecoop-access-log", daemon=True).start()
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -50,6 +55,11 @@ class BufferedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
         except Exception:
             self.handleError(record)
             return
+        self._queue(line)
+
+    def _queue(self, line: str) -> None:
+        if self._pid != os.getpid():
+            self._start_flusher()
         self._lines.append(line)
         self._bytes += len(line)
         if self._bytes >= self.size:
@@ -70,12 +80,7 @@ class BufferedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def add(self, line: str) -> None:
         """A line written as is (with its end of line), as `emit` would have written it."""
         with self.lock:  # type: ignore[union-attr]
-            self._lines.append(line)
-            self._bytes += len(line)
-            if self._bytes >= self.size:
-                self._write()
-            elif len(self._lines) == 1:
-                self._wake.set()
+            self._queue(line)
 
     def flush(self) -> None:
         with self.lock:  # type: ignore[union-attr]

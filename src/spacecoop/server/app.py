@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
@@ -41,6 +42,8 @@ async def health(request: Request) -> JSONResponse:
     body: dict[str, object] = {
         "status": "ok",
         "release": store.release_id,
+        "process": os.getpid(),  # one of `processes`, each with its own engines, caches and counts
+        "processes": request.app.state.settings.processes,
         "graphs": len(counts),
         "triples": sum(counts.values()),
     }
@@ -60,6 +63,7 @@ async def health(request: Request) -> JSONResponse:
             "abandoned": engines.stats.abandoned,
             "crashes": engines.stats.crashes,
             "restarts": engines.stats.restarts,
+            "lowered": engines.stats.lowered,
         }
     answers: AnswerCache = request.app.state.answers
     body["answer_cache"] = {

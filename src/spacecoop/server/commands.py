@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import signal
+import socket
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -138,6 +139,29 @@ def cmd_serve(args: argparse.Namespace, open_store: Callable[..., Store] | None 
 
 
 def _serve(args: argparse.Namespace, settings: Settings, open_store: Callable[..., Store]) -> int:
+    """One server process, or several sharing the socket bound here (`--processes`, see processes)."""
+    from spacecoop.server import processes
+
+    count = settings.processes or processes.default_count()
+    settings = replace(settings, processes=count)  # what /health reports
+    if count == 1:
+        return _serve_one(args, settings, open_store, None)
+    import uvicorn
+
+    try:
+        listening = uvicorn.Config(None, host=settings.host, port=settings.port, log_config=None).bind_socket()  # type: ignore[arg-type]
+    except SystemExit:  # uvicorn has logged why (the address is in use, ...)
+        return 1
+    log.info("serving with %d processes, each with %d query engines", count, settings.workers)
+    supervisor = processes.Supervisor(count, lambda: _serve_one(args, settings, open_store, [listening]))
+    try:
+        return supervisor.run()
+    finally:
+        listening.close()
+
+
+def _serve_one(args: argparse.Namespace, settings: Settings, open_store: Callable[..., Store],
+               sockets: list[socket.socket] | None) -> int:
     import uvicorn
 
     from spacecoop.server import http_limits
@@ -167,7 +191,7 @@ def _serve(args: argparse.Namespace, settings: Settings, open_store: Callable[..
         # uvicorn drains in-flight requests on SIGTERM, then raises the signal again under the
         # handler that was installed before it: make that a no-op so the store closes below.
         signal.signal(signal.SIGTERM, lambda signum, frame: None)
-        server.run()
+        server.run(sockets=sockets)
     finally:
         store.close()
     return 0 if server.started else 1
