@@ -313,8 +313,12 @@ class HttpBackend:
         resources: list[str] = []
         if parts.selection:
             selection = QueryRequest(parts.selection, request.default_graph_uris, request.named_graph_uris)
-            found = json.loads(await self.send(selection, SPARQL_JSON, timeout))
-            for binding in found.get("results", {}).get("bindings", []):
+            try:
+                found = json.loads(await self.send(selection, SPARQL_JSON, timeout))
+                bindings = found["results"]["bindings"]
+            except (ValueError, TypeError, KeyError) as error:
+                raise BackendError(f"the backend's SPARQL-JSON answer does not parse: {error}") from None
+            for binding in bindings:
                 for value in binding.values():
                     if value.get("type") == "uri" and value["value"] not in resources:
                         resources.append(value["value"])
