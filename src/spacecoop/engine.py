@@ -149,6 +149,21 @@ class Ticket:
     started: float = field(default_factory=time.monotonic)
 
 
+def _lower_priority(pid: int) -> bool:
+    """Nice every thread of `pid` to LONG_NICE (on Linux a nice value is a thread's, and a new
+    thread takes its creator's); False if the process is gone or refuses."""
+    try:
+        threads = [int(tid) for tid in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        threads = [pid]
+    lowered = False
+    for tid in threads:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, tid, LONG_NICE)
+            lowered = True
+    return lowered
+
+
 def _blame(engine: Engine, why: str) -> None:
     """Mark the requests on an engine about to be killed for `why` ('memory', 'crash')."""
     for ticket in engine.in_flight:
@@ -310,10 +325,8 @@ class Engines:
                                  level=logging.INFO)
                     continue
                 if not engine.niced and any(now - t.started > LONG_QUERY for t in engine.in_flight):
-                    with contextlib.suppress(OSError):
-                        os.setpriority(os.PRIO_PROCESS, engine.pid, LONG_NICE)
-                        engine.niced = True
-                        self.stats.lowered += 1
+                    engine.niced = _lower_priority(engine.pid)
+                    self.stats.lowered += engine.niced
                 if self.memory_limit is not None and engine.in_flight:
                     grown = _resident_bytes(engine.pid) - engine.baseline
                     if grown > self.memory_limit:
