@@ -298,15 +298,15 @@ def test_the_stores_check_uses_the_servers_nesting_limit(store_dir: Path):
         lenient.close()
 
 
-def _nice_values(pid: int) -> list[int]:
-    """The nice value of every thread of `pid` (a nice value is a thread's on Linux)."""
-    values = []
+def _policies(pid: int) -> list[int]:
+    """The scheduling policy of every thread of `pid` (a policy is a thread's on Linux)."""
+    policies = []
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
-            values.append(int(task.joinpath("stat").read_text().rsplit(")", 1)[1].split()[16]))
-        except (OSError, IndexError, ValueError):
+            policies.append(os.sched_getscheduler(int(task.name)))
+        except OSError:
             pass
-    return values
+    return policies
 
 
 def test_a_long_query_lowers_its_engines_priority_and_a_fresh_engine_follows_it(running, monkeypatch):
@@ -317,12 +317,12 @@ def test_a_long_query_lowers_its_engines_priority_and_a_fresh_engine_follows_it(
     before = set(engines.engines.pids())
     seen: dict[int, list[int]] = {}
 
-    def watch() -> None:  # every thread's priority, while the query runs
+    def watch() -> None:  # every thread's policy, while the query runs
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and not seen:
             for pid in before:
-                if alive(pid) and any(value > 0 for value in _nice_values(pid)):
-                    seen[pid] = _nice_values(pid)
+                if alive(pid) and os.SCHED_IDLE in _policies(pid):
+                    seen[pid] = _policies(pid)
             time.sleep(0.02)
 
     watcher = threading.Thread(target=watch)
@@ -331,10 +331,10 @@ def test_a_long_query_lowers_its_engines_priority_and_a_fresh_engine_follows_it(
     watcher.join()
     assert status == 200 and b'"n"' in body  # the query itself is answered in full
     assert len(seen) == 1  # one engine, the one running it: each of its threads (the query's too)
-    assert set(next(iter(seen.values()))) == {engine_module.LONG_NICE}
+    assert set(next(iter(seen.values()))) == {os.SCHED_IDLE}
     assert engines.engines.stats.lowered == 1
     engines.wait_for_restarts(1)  # replaced once idle
     after = set(engines.engines.pids())
     assert len(after - before) == 1 and len(after) == 2
-    assert all(set(_nice_values(pid)) == {0} for pid in after)
+    assert all(set(_policies(pid)) == {os.SCHED_OTHER} for pid in after)
     assert engines.ask("ASK {}")[0] == 200

@@ -60,7 +60,7 @@ WATCH_INTERVAL = 0.05  # seconds between two looks at the engines' memory
 RETRIES = 3  # times a read is sent again after its engine went away under it
 ABANDON_GRACE = 0.5  # seconds a query whose client went away may take to end before its engine is killed
 LONG_QUERY = 1.0  # seconds after which an engine's running query lowers the engine's CPU priority
-LONG_NICE = 10  # the nice value it gets (a process cannot raise its priority again: see Engines._watch)
+LONG_NICE = 10  # the nice value it gets where SCHED_IDLE is refused (see _lower_priority)
 _PR_SET_PDEATHSIG = 1
 
 
@@ -150,17 +150,22 @@ class Ticket:
 
 
 def _lower_priority(pid: int) -> bool:
-    """Nice every thread of `pid` to LONG_NICE (on Linux a nice value is a thread's, and a new
-    thread takes its creator's); False if the process is gone or refuses."""
+    """Move every thread of `pid` to SCHED_IDLE, nice LONG_NICE where that is refused: it then runs
+    only on a core nothing else wants (a policy is a thread's on Linux, and a new thread takes its
+    creator's). False if the process is gone or refuses both."""
     try:
         threads = [int(tid) for tid in os.listdir(f"/proc/{pid}/task")]
     except OSError:
         threads = [pid]
     lowered = False
     for tid in threads:
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, tid, LONG_NICE)
+        try:
+            os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
             lowered = True
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, tid, LONG_NICE)
+                lowered = True
     return lowered
 
 
@@ -307,10 +312,10 @@ class Engines:
     async def _watch(self) -> None:
         """Every WATCH_INTERVAL: engines that died, hold more memory than allowed, or run a long query.
 
-        An engine whose query has run for LONG_QUERY seconds gets a lower CPU priority
-        (nice LONG_NICE), so that one long query does not take a core from the server
-        processes and the other engine; it is replaced by a fresh engine once nothing runs
-        on it (a process may lower a child's priority, not raise it again)."""
+        An engine whose query has run for LONG_QUERY seconds gets the lowest CPU priority
+        (SCHED_IDLE), so that one long query does not take a core from the server processes
+        and the other engine; it is replaced by a fresh engine once nothing runs on it (a
+        process may lower a child's priority, not raise it again)."""
         while True:
             await asyncio.sleep(WATCH_INTERVAL)
             now = time.monotonic()
