@@ -44,8 +44,10 @@ def main(argv: list[str] | None = None) -> int:
                 stages.setdefault(name, []).append(seconds)
     print(f"build of {ROOT.name}: {args.runs} runs, medians (min-max)")
     for name, values in stages.items():
-        print(f"  {name:<10} {statistics.median(values) * 1000:7.0f} ms  ({min(values) * 1000:.0f}-{max(values) * 1000:.0f})")
-    print(f"  {'total':<10} {statistics.median(totals) * 1000:7.0f} ms  ({min(totals) * 1000:.0f}-{max(totals) * 1000:.0f})")
+        print(f"  {name:<10} {statistics.median(values) * 1000:7.0f} ms  "
+              f"({min(values) * 1000:.0f}-{max(values) * 1000:.0f})")
+    print(f"  {'total':<10} {statistics.median(totals) * 1000:7.0f} ms  "
+          f"({min(totals) * 1000:.0f}-{max(totals) * 1000:.0f})")
     print(f"  counts: {report.counts}")
     return 0
 

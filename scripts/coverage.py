@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
                 if not args.missing:
                     lines.append(f"  [{s}-{e}] {sentence[:90]}\n      <- {', '.join(supporters)}")
                 continue
-            reason = next((r for (sid, words), r in exemptions.items() if sid == source_id and sentence.startswith(words)), None)
+            reason = next((r for (sid, words), r in exemptions.items()
+                           if sid == source_id and sentence.startswith(words)), None)
             if reason is None:
                 unexplained += 1
                 lines.append(f"  [{s}-{e}] UNQUOTED {sentence[:90]}")

@@ -35,7 +35,8 @@ def test_a_line_waits_at_most_the_interval(buffered):
     deadline = time.monotonic() + 5
     while not buffered.getvalue() and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO spacecoop\.access: GET /id/agency/cnsa 200 1\.2ms\n",
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} "
+                        r"INFO spacecoop\.access: GET /id/agency/cnsa 200 1\.2ms\n",
                         buffered.getvalue()), buffered.getvalue()
 
 

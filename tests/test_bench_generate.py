@@ -68,7 +68,8 @@ def test_another_seed_gives_other_data(generator: ModuleType, synthetic: tuple[P
     other = tmp_path / "other"
     generator.generate(other, TRIPLES, seed=2)
     assert tree(other)["sources/sources.ttl"] != tree(root)["sources/sources.ttl"]
-    assert sorted(p.name for p in (other / "instances").iterdir()) != sorted(p.name for p in (root / "instances").iterdir())
+    assert (sorted(p.name for p in (other / "instances").iterdir())
+            != sorted(p.name for p in (root / "instances").iterdir()))
 
 
 # --- The layout of a repository -------------------------------------------------------

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from test_linkeddata_support import (  # noqa: F401  (fixtures)
     CNSA,
     ESA,
@@ -124,7 +123,8 @@ def test_home_page_in_a_browser(browser, fixture_server):
     browser.go(fixture_server.url + "/")
     assert browser.run("return document.title")
     assert browser.run("return document.querySelectorAll('#classes a[href$=\"/class/Agency\"]').length") == 1
-    dataset = browser.run("return JSON.parse(document.querySelector('script[type=\"application/ld+json\"]').textContent)")
+    dataset = browser.run("return JSON.parse("
+                          "document.querySelector('script[type=\"application/ld+json\"]').textContent)")
     assert dataset["@type"] == "Dataset"
     # nothing was fetched from another host
     hosts = browser.run("return performance.getEntriesByType('resource').map(e => new URL(e.name).host)")
@@ -185,7 +185,8 @@ def test_query_page_draws_a_construct_answer_as_triples(browser, fixture_server)
     browser.wait_for("return document.querySelector('#results')?.getAttribute('data-state') === 'done'")
     headers = browser.run("return [...document.querySelectorAll('#results-table th')].map(th => th.textContent)")
     assert headers == ["subject", "predicate", "object"]
-    cells = browser.run("return [...document.querySelectorAll('#results-table tbody td')].map(td => td.textContent.trim())")
+    cells = browser.run("return [...document.querySelectorAll('#results-table tbody td')]"
+                        ".map(td => td.textContent.trim())")
     assert cells[0].startswith("Shenzhou-15") and cells[2].startswith("Fei Junlong")
     downloads = browser.run("return [...document.querySelectorAll('#results .downloads a')].map(a => a.textContent)")
     assert downloads == ["Turtle", "N-Triples", "JSON-LD", "RDF/XML"]

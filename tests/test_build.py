@@ -152,7 +152,8 @@ def test_dcat_checksums_match_the_files(release_dir: Path) -> None:
     dcat = Graph().parse(release_dir / "dcat.ttl")
     rows = list(dcat.query(
         "PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX spdx: <http://spdx.org/rdf/terms#> "
-        "SELECT ?url ?size ?sum WHERE { ?d dcat:downloadURL ?url ; dcat:byteSize ?size ; spdx:checksum/spdx:checksumValue ?sum }"
+        "SELECT ?url ?size ?sum WHERE { ?d dcat:downloadURL ?url ; dcat:byteSize ?size ; "
+        "spdx:checksum/spdx:checksumValue ?sum }"
     ))
     assert len(rows) > 10
     for row in rows:
@@ -230,7 +231,8 @@ def test_shape_violation_stops_the_build_with_exit_status_1(repo_copy: Repositor
     extra = repo_copy.instances_dir / sorted(p.name for p in repo_copy.instances_dir.glob("*.ttl"))[0]
     with extra.open("a", encoding="utf-8") as f:
         # An agreement with one party and no label, evidence or source.
-        f.write("\n<https://w3id.org/spacecoop/id/agreement/broken> a <https://w3id.org/spacecoop/ontology#Agreement> .\n")
+        f.write("\n<https://w3id.org/spacecoop/id/agreement/broken> "
+                "a <https://w3id.org/spacecoop/ontology#Agreement> .\n")
     result = spacecoop("--root", str(repo_copy.root), "build", cwd=repo_copy.root)
     assert result.returncode == 1, result.stderr
     assert "agreement/broken" in result.stderr and "Traceback" not in result.stderr
@@ -284,8 +286,10 @@ def test_validate_writes_only_the_report(repo_copy: Repository, tmp_path: Path) 
 def test_validate_command_fails_on_a_violation(repo_copy: Repository, tmp_path: Path) -> None:
     path = sorted(repo_copy.instances_dir.glob("*.ttl"))[0]
     with path.open("a", encoding="utf-8") as f:
-        f.write("\n<https://w3id.org/spacecoop/id/agreement/broken> a <https://w3id.org/spacecoop/ontology#Agreement> .\n")
-    result = spacecoop("--root", str(repo_copy.root), "validate", "--report", str(tmp_path / "r.ttl"), cwd=repo_copy.root)
+        f.write("\n<https://w3id.org/spacecoop/id/agreement/broken> "
+                "a <https://w3id.org/spacecoop/ontology#Agreement> .\n")
+    result = spacecoop("--root", str(repo_copy.root), "validate", "--report", str(tmp_path / "r.ttl"),
+                       cwd=repo_copy.root)
     assert result.returncode == 1
     with pytest.raises(ValidationProblem):
         run_validate(repo_copy)
@@ -297,7 +301,8 @@ def test_validate_command_reports_the_same_violation_with_either_engine(
 ) -> None:
     path = sorted(repo_copy.instances_dir.glob("*.ttl"))[0]
     with path.open("a", encoding="utf-8") as f:
-        f.write("\n<https://w3id.org/spacecoop/id/agreement/broken> a <https://w3id.org/spacecoop/ontology#Agreement> .\n")
+        f.write("\n<https://w3id.org/spacecoop/id/agreement/broken> "
+                "a <https://w3id.org/spacecoop/ontology#Agreement> .\n")
     result = spacecoop("--root", str(repo_copy.root), "validate", "--engine", engine,
                        "--report", str(tmp_path / "r.ttl"), cwd=repo_copy.root)
     assert result.returncode == 1
@@ -321,7 +326,8 @@ def test_build_prints_counts_and_stage_times(repo_copy: Repository) -> None:
 def test_the_build_never_imports_the_web_layer() -> None:
     code = (
         "import sys, spacecoop.build, spacecoop.release;"
-        "bad = [m for m in sys.modules if m.startswith(('spacecoop.server', 'spacecoop.linkeddata', 'starlette', 'uvicorn'))];"
+        "bad = [m for m in sys.modules"
+        " if m.startswith(('spacecoop.server', 'spacecoop.linkeddata', 'starlette', 'uvicorn'))];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0

@@ -20,7 +20,8 @@ QUESTIONS = read_questions(COMPETENCY)
 def store(release: Release) -> ox.Store:
     store = ox.Store()
     store.bulk_load(path=str(release.data_nq), format=ox.RdfFormat.N_QUADS)
-    store.bulk_load(path=str(release.ontology_ttl), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(ONTOLOGY_GRAPH)))
+    store.bulk_load(path=str(release.ontology_ttl), format=ox.RdfFormat.TURTLE,
+                    to_graph=ox.NamedNode(str(ONTOLOGY_GRAPH)))
     merge_into_default_graph(store)  # the default graph is the merge, as on the endpoint
     return store
 

@@ -11,11 +11,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_every_sentence_is_quoted_or_its_omission_explained() -> None:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "coverage.py"), "--missing"], capture_output=True, text=True, timeout=120
+        [sys.executable, str(ROOT / "scripts" / "coverage.py"), "--missing"],
+        capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_coverage_report_names_the_quoting_instances() -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "coverage.py")], capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "coverage.py")],
+                            capture_output=True, text=True, timeout=120)
     assert "<- " in result.stdout and "sentences quoted" in result.stdout

@@ -11,6 +11,7 @@ on an engine that is killed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -25,8 +26,8 @@ from test_server_support import MEMORY_HOG_QUERY, RUNAWAY_QUERY, write_fixture_r
 
 from spacecoop.engine import EngineLoop, Engines
 from spacecoop.engine_store import EngineStore
-from spacecoop.oxigraph_store import prepare
 from spacecoop.layout import Release
+from spacecoop.oxigraph_store import prepare
 from spacecoop.store import BackendUnavailable, QueryMemoryExceeded, QueryRequest, QueryTimeout
 
 JSON = "application/sparql-results+json"
@@ -218,10 +219,8 @@ def test_an_engine_cannot_reach_the_network_even_when_a_query_bypasses_the_check
     accepted: list[object] = []
 
     def accept() -> None:
-        try:
+        with contextlib.suppress(OSError):
             accepted.append(server.accept())
-        except OSError:
-            pass
 
     thread = threading.Thread(target=accept)
     thread.start()
@@ -302,10 +301,8 @@ def _policies(pid: int) -> list[int]:
     """The scheduling policy of every thread of `pid` (a policy is a thread's on Linux)."""
     policies = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
+        with contextlib.suppress(OSError):
             policies.append(os.sched_getscheduler(int(task.name)))
-        except OSError:
-            pass
     return policies
 
 

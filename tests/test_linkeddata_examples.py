@@ -17,8 +17,6 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 from rdflib.namespace import RDF, VOID
-
-from spacecoop.examples import read_expected, read_questions, render_select
 from test_linkeddata_support import (  # noqa: F401  (fixtures)
     BASE,
     EXAMPLES,
@@ -28,6 +26,8 @@ from test_linkeddata_support import (  # noqa: F401  (fixtures)
     shared_server,
     start_server,
 )
+
+from spacecoop.examples import read_expected, read_questions, render_select
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 COMPETENCY = Path(__file__).parent / "competency"

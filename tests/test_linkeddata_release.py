@@ -12,7 +12,6 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, RDF, VOID
-
 from test_linkeddata_support import (  # noqa: F401  (fixtures)
     AGREEMENT,
     BASE,

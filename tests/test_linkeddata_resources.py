@@ -17,7 +17,6 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
-
 from test_linkeddata_support import (  # noqa: F401  (fixtures)
     AGREEMENT,
     BASE,
@@ -315,7 +314,8 @@ def test_page_labels_follow_accept_language(client, accept_language, headline, b
     if accept_language:
         headers["Accept-Language"] = accept_language
     response = client.get("/id/agency/cnsa", headers=headers)
-    match = re.search(r'<h1><span class="label">(.*?)</span>(?: <span class="beside" lang="zh">(.*?)</span>)?</h1>', response.text)
+    match = re.search(r'<h1><span class="label">(.*?)</span>'
+                      r'(?: <span class="beside" lang="zh">(.*?)</span>)?</h1>', response.text)
     assert match, response.text[:500]
     assert match.group(1) == headline
     assert match.group(2) == beside

@@ -59,7 +59,8 @@ def engine_store(tmp_path_factory: pytest.TempPathFactory):
 def make_client(engine_store, **settings) -> tuple[TestClient, CountingStore]:
     dist, store = engine_store
     counting = CountingStore(store)
-    app = Starlette(routes=routes(SimpleNamespace(release_dir=dist, time_limit=10.0, max_rows=10_000, **settings), counting))
+    app = Starlette(routes=routes(SimpleNamespace(release_dir=dist, time_limit=10.0, max_rows=10_000, **settings),
+                                  counting))
     return TestClient(app, base_url="http://testserver"), counting
 
 

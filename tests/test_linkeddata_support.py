@@ -132,7 +132,7 @@ def _annotation(slug: str, body: str, source: str, text: str, exact: str) -> str
         oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact {json.dumps(exact)} ;
                          oa:prefix {json.dumps(text[max(0, start - 8):start])} ; oa:suffix {json.dumps(text[end:end + 8])} ] ,
                        [ a oa:TextPositionSelector ; oa:start {start} ; oa:end {end} ] ] .
-"""
+"""  # noqa: E501 (Turtle template kept as written)
 
 
 def document_a() -> str:
@@ -208,7 +208,8 @@ EXAMPLES: dict[str, tuple[str, str, object]] = {
     "cq02-mission-crew": (
         "Who flew on Shenzhou-15, and on which station?",
         "PREFIX sco: <https://w3id.org/spacecoop/ontology#>\n"
-        f"SELECT ?person ?station WHERE {{ GRAPH ?g {{ <{MISSION}> sco:crewMember ?person ; sco:spacecraft ?station }} }}\n",
+        f"SELECT ?person ?station WHERE {{ GRAPH ?g {{ <{MISSION}> sco:crewMember ?person ; "
+        f"sco:spacecraft ?station }} }}\n",
         {(FEI, TIANGONG)},
     ),
     "cq03-operator": (
@@ -268,8 +269,9 @@ def write_release(dist: Path) -> Path:
     (dist / "sources" / f"{SOURCE_A}.txt").write_text(TEXT_A, encoding="utf-8")
     (dist / "sources" / f"{SOURCE_B}.txt").write_text(TEXT_B, encoding="utf-8")
 
-    media = {"nq": "application/n-quads", "trig": "application/trig", "ttl": "text/turtle", "rdf": "application/rdf+xml",
-             "jsonld": "application/ld+json", "nt": "application/n-triples", "gz": "application/gzip",
+    media = {"nq": "application/n-quads", "trig": "application/trig", "ttl": "text/turtle",
+             "rdf": "application/rdf+xml", "jsonld": "application/ld+json", "nt": "application/n-triples",
+             "gz": "application/gzip",
              "html": "text/html", "txt": "text/plain"}
     triples = {"data.nq": sum(len(g) for g in graphs.values()), "data.trig": sum(len(g) for g in graphs.values()),
                "asserted.ttl": len(asserted), "ontology.ttl": len(ontology), "ontology.nt": len(ontology),

@@ -145,7 +145,8 @@ def test_class_depth_orders_templates_most_specific_first():
     vocabulary = Vocabulary(Graph().parse(data=VOCABULARY, format="turtle"))
     assert vocabulary.depth[CANONICAL + "ontology#Agency"] == 1
     assert vocabulary.depth[CANONICAL + "ontology#Actor"] == 0
-    assert vocabulary.ancestors(CANONICAL + "ontology#Agency") == [CANONICAL + "ontology#Agency", CANONICAL + "ontology#Actor"]
+    assert vocabulary.ancestors(CANONICAL + "ontology#Agency") == [CANONICAL + "ontology#Agency",
+                                                                   CANONICAL + "ontology#Actor"]
 
 
 PYLODE_PAGE = """<html><head></head><body>

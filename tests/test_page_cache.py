@@ -27,7 +27,8 @@ class StandIn:
         self.status = status
         self.chunks = chunks
         self.headers = headers if headers is not None else [
-            (b"content-type", b"text/html; charset=utf-8"), (b"etag", b'W/"abc"'), (b"vary", b"Accept, Accept-Language"),
+            (b"content-type", b"text/html; charset=utf-8"), (b"etag", b'W/"abc"'),
+            (b"vary", b"Accept, Accept-Language"),
         ]
 
     async def __call__(self, scope, receive, send) -> None:

@@ -57,7 +57,8 @@ def test_same_label_on_two_terms_is_an_error(ontology: Graph) -> None:
 
 def test_definition_without_period_is_an_error(ontology: Graph) -> None:
     old = ontology.value(SCO.Agreement, SKOS.definition)
-    errors = broken(ontology, (SCO.Agreement, SKOS.definition, Literal(str(old).rstrip("."), lang="en")), remove=(SCO.Agreement, SKOS.definition, old))
+    errors = broken(ontology, (SCO.Agreement, SKOS.definition, Literal(str(old).rstrip("."), lang="en")),
+                    remove=(SCO.Agreement, SKOS.definition, old))
     assert any("does not end with a period" in e for e in errors)
 
 

@@ -158,7 +158,8 @@ QUOTES_AND_ESCAPES = st.lists(st.sampled_from(["'", '"', "\\", "t", "n", "u", "x
 @settings(FUZZ, max_examples=500)
 @given(QUOTES_AND_ESCAPES)
 def test_the_string_scanner_finds_what_the_regex_tokenizer_found(text):
-    expected = [(m.lastgroup, m.group()) for m in _REGEX_TOKENIZER.finditer(text) if m.lastgroup not in ("space", "comment")]
+    expected = [(m.lastgroup, m.group()) for m in _REGEX_TOKENIZER.finditer(text)
+                if m.lastgroup not in ("space", "comment")]
     assert list(query_policy.tokens(text)) == expected
 
 

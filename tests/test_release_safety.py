@@ -23,11 +23,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from test_server_support import start_server
 
 from spacecoop import cli
 from spacecoop.layout import Repository
-from spacecoop.release_guard import MARKER, check_target, is_release, new_folder, remove_leftovers, STAGING
-from test_server_support import start_server
+from spacecoop.release_guard import MARKER, STAGING, check_target, is_release, new_folder, remove_leftovers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,7 +55,8 @@ def change_the_data(repo: Repository) -> None:
     """One more statement: the next build makes another release."""
     instance = sorted(repo.instances_dir.glob("*.ttl"))[0]
     with instance.open("a", encoding="utf-8") as f:
-        f.write('\n<https://w3id.org/spacecoop/id/country/china> <http://www.w3.org/2000/01/rdf-schema#comment> "x"@en .\n')
+        f.write('\n<https://w3id.org/spacecoop/id/country/china> '
+                '<http://www.w3.org/2000/01/rdf-schema#comment> "x"@en .\n')
 
 
 def run_cli(*args: str) -> tuple[int, str]:
@@ -320,7 +321,8 @@ def test_a_failed_build_leaves_the_served_release_byte_identical_validation_repo
     before = tree(dist)
     instance = sorted(repo_copy.instances_dir.glob("*.ttl"))[0]
     with instance.open("a", encoding="utf-8") as f:
-        f.write("\n<https://w3id.org/spacecoop/id/agreement/broken> a <https://w3id.org/spacecoop/ontology#Agreement> .\n")
+        f.write("\n<https://w3id.org/spacecoop/id/agreement/broken> "
+                "a <https://w3id.org/spacecoop/ontology#Agreement> .\n")
     status, output = run_cli("--root", str(repo_copy.root), "build", "--dist", str(dist))
     assert status == 1 and "agreement/broken" in output, output
     assert tree(dist) == before

@@ -12,9 +12,12 @@ from spacecoop.namespaces import ID, PREFIXES
 from spacecoop.serialization import FORMATS, convert_file, prefixes_for_lines, write_lines
 
 LINES = [
-    f'<{ID}agency/cnsa> <http://www.w3.org/2000/01/rdf-schema#label> "CNSA"@en <https://w3id.org/spacecoop/graph/a> .',
-    f"<{ID}agency/cnsa> <https://w3id.org/spacecoop/ontology#party> <{ID}agreement/x> <https://w3id.org/spacecoop/graph/a> .",
-    f'<{ID}mission/shenzhou-12> <http://www.w3.org/2000/01/rdf-schema#label> "神舟十二号"@zh <https://w3id.org/spacecoop/graph/b> .',
+    f'<{ID}agency/cnsa> <http://www.w3.org/2000/01/rdf-schema#label> "CNSA"@en '
+    '<https://w3id.org/spacecoop/graph/a> .',
+    f"<{ID}agency/cnsa> <https://w3id.org/spacecoop/ontology#party> <{ID}agreement/x> "
+    "<https://w3id.org/spacecoop/graph/a> .",
+    f'<{ID}mission/shenzhou-12> <http://www.w3.org/2000/01/rdf-schema#label> "神舟十二号"@zh '
+    '<https://w3id.org/spacecoop/graph/b> .',
 ]
 
 

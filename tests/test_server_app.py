@@ -82,7 +82,8 @@ def test_the_store_time_limit_is_a_503(settings):
 
 
 def test_a_failing_backend_store_is_a_502(settings):
-    with client_for(settings, StandInStore(BackendUnavailable("the backend http://store/sparql cannot be reached"))) as client:
+    with client_for(settings,
+                    StandInStore(BackendUnavailable("the backend http://store/sparql cannot be reached"))) as client:
         response = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
     assert response.status_code == 502
     assert "cannot be reached" in response.json()["detail"]

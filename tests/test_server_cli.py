@@ -12,7 +12,7 @@ import httpx
 import pytest
 from test_server_support import start_server
 
-from spacecoop.settings import Settings, SettingError, env_var, flag, load
+from spacecoop.settings import SettingError, Settings, env_var, flag, load
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = [setting for setting in fields(Settings)]

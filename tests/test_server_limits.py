@@ -15,11 +15,11 @@ import httpx
 import pytest
 from test_server_support import (
     MAX_ROWS,
-    WORKERS,
     MEMORY_HOG_QUERY,
     QUERY_MEMORY,
     RUNAWAY_QUERY,
     TIME_LIMIT,
+    WORKERS,
     cpu_seconds,
     session_server_args,
     start_server,
@@ -169,7 +169,8 @@ def test_sigterm_lets_the_running_query_finish_then_stops_every_process(server_r
 
 def pid_alive(pid: int) -> bool:
     try:
-        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+        with open(f"/proc/{pid}/stat") as stat:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
     except OSError:
         return False
     return state != "Z"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -81,10 +82,8 @@ def test_a_process_that_dies_is_replaced_and_its_engines_die_with_it(two):
     deadline = time.monotonic() + 60
     pids: set[int] = set()
     while time.monotonic() < deadline and len(pids) < 2:
-        try:
+        with contextlib.suppress(httpx.TransportError):
             pids = _serving_pids(two.url, tries=20)
-        except httpx.TransportError:
-            pass
     assert len(pids) == 2 and victim not in pids
     assert "ended with signal 9: starting another" in two.log.read_text()
 

@@ -106,7 +106,8 @@ def test_service_is_refused_and_no_connection_is_attempted(server_client, listen
     elif route == "POST form":
         response = server_client.post("/sparql", data={"query": query})
     else:
-        response = server_client.post("/sparql", content=query.encode(), headers={"Content-Type": "application/sparql-query"})
+        response = server_client.post("/sparql", content=query.encode(),
+                                      headers={"Content-Type": "application/sparql-query"})
     assert_refused(response, "SERVICE is refused")
     time.sleep(0.1)
     assert connections == []

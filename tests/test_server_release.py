@@ -70,7 +70,8 @@ def test_serve_builds_a_missing_release_then_rebuilds_it_when_an_input_changes(r
 
 
 def _ask(client: httpx.Client, query: str) -> bool:
-    return client.get("/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}).json()["boolean"]
+    return client.get("/sparql", params={"query": query},
+                      headers={"Accept": "application/sparql-results+json"}).json()["boolean"]
 
 
 def _count(client: httpx.Client, query: str) -> int:
@@ -82,5 +83,6 @@ def test_default_graph_is_the_merge_of_the_graphs_each_triple_once(release_serve
     # The documents share statements (China, Tiangong, ...): a bag union would count them twice.
     client = release_server.client()
     assert _ask(client, "ASK { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) }")
-    merged = _count(client, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
+    merged = _count(client,
+                    "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
     assert _count(client, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == merged

@@ -25,8 +25,8 @@ from test_server_support import (
     write_fixture_release,
 )
 
-from spacecoop.layout import Release
 from spacecoop.engine_store import EngineStore
+from spacecoop.layout import Release
 from spacecoop.oxigraph_store import MARKER, ReleaseError, prepare
 from spacecoop.store import QueryRequest, QuerySyntaxError, QueryTimeout, RowLimitExceeded
 
@@ -93,7 +93,8 @@ def test_a_folder_without_a_manifest_is_no_release(tmp_path):
 
 
 def test_select_returns_rdflib_terms(store):
-    rows = store.select(f"SELECT ?label WHERE {{ <{ESA}> <http://www.w3.org/2000/01/rdf-schema#label> ?label }}", timeout=5)
+    rows = store.select(f"SELECT ?label WHERE {{ <{ESA}> <http://www.w3.org/2000/01/rdf-schema#label> ?label }}",
+                        timeout=5)
     assert {row["label"] for row in rows} == {
         Literal("European Space Agency", lang="en"),
         Literal("欧洲航天局", lang="zh"),
@@ -113,7 +114,8 @@ def test_construct_and_describe_return_rdflib_graphs(store):
         URIRef("https://w3id.org/spacecoop/ontology#Organization"),
     }
     described = store.describe(ESA, timeout=5)
-    assert (URIRef(ESA), URIRef("http://www.w3.org/2000/01/rdf-schema#label"), Literal("欧洲航天局", lang="zh")) in described
+    assert (URIRef(ESA), URIRef("http://www.w3.org/2000/01/rdf-schema#label"),
+            Literal("欧洲航天局", lang="zh")) in described
 
 
 def test_select_refuses_other_forms(store):

@@ -123,7 +123,8 @@ def write_fixture_release(dist: Path) -> Path:
         data = (dist / name).read_bytes()
         files.append({"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
     release = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:16]
-    (dist / "manifest.json").write_text(json.dumps({"generator": "spacecoop", "release": release, "files": files}, indent=1), encoding="utf-8")
+    (dist / "manifest.json").write_text(
+        json.dumps({"generator": "spacecoop", "release": release, "files": files}, indent=1), encoding="utf-8")
     return dist
 
 

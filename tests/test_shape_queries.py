@@ -20,12 +20,12 @@ import pytest
 from rdflib import Graph, Literal
 from rdflib.compare import isomorphic
 from rdflib.namespace import SH, XSD
+from test_rules import store_of
+from test_shapes import INVALID, SOURCES_TTL, VALID, read_expectation, side_by_side
 
 from spacecoop.rules import to_oxigraph, to_rdflib
 from spacecoop.shape_queries import UnsupportedShapes, _minus_rewrite, _range_matches, check_shapes, validate_store
 from spacecoop.validation import Finding, ValidationResult, validate
-from test_rules import store_of
-from test_shapes import INVALID, SOURCES_TTL, VALID, read_expectation, side_by_side
 
 EX = "http://example.org/"
 PREFIXES = f"""
@@ -81,7 +81,8 @@ def assert_same(data: Graph, shapes: Graph, ontology: Graph) -> ValidationResult
     got = Counter(unordered(found.findings))
     missing, extra = want - got, got - want
     assert not missing and not extra, (
-        "only pyshacl:\n" + "\n".join(map(repr, missing.elements())) + "\nonly the store:\n" + "\n".join(map(repr, extra.elements()))
+        "only pyshacl:\n" + "\n".join(map(repr, missing.elements()))
+        + "\nonly the store:\n" + "\n".join(map(repr, extra.elements()))
     )
     assert found.conforms == expected.conforms
     return found
@@ -191,7 +192,7 @@ ex:Sparql a sh:PropertyShape ; sh:targetSubjectsOf ex:n ; sh:path ex:n ;
           sh:select "SELECT $this ?value WHERE { $this ex:name ?value . FILTER NOT EXISTS { $this ex:m ?m . ?m ex:name ?value . } }" ;
           sh:prefixes ex:Prefixes ] .
 ex:Prefixes sh:declare [ sh:prefix "ex" ; sh:namespace "http://example.org/"^^xsd:anyURI ] .
-"""
+"""  # noqa: E501 (SHACL shapes kept as written; the sh:select literals cannot span lines)
 CRAFTED_DATA = """
 ex:Sub rdfs:subClassOf ex:Thing .
 ex:a a ex:Thing ; ex:n 1 , 12 , 9.7 , "3" ; ex:m 2 ; ex:name "apple"@en , "Apfel"@EN , "x" ;
@@ -235,11 +236,13 @@ def test_crafted_shapes_without_messages_get_pyshacls_generic_messages() -> None
 
 
 def test_not_exists_becomes_minus_where_equivalent() -> None:
-    evidence = "SELECT $this ?value WHERE { ?value <p> $this . FILTER NOT EXISTS { ?a <q> ?value ; <r> ?t . ?t <s> $this . } }"
+    evidence = ("SELECT $this ?value WHERE { ?value <p> $this . "
+                "FILTER NOT EXISTS { ?a <q> ?value ; <r> ?t . ?t <s> $this . } }")
     assert "MINUS { ?a <q> ?value" in _minus_rewrite(evidence) and "NOT EXISTS" not in _minus_rewrite(evidence)
     unchanged = [
         "SELECT $this WHERE { $this <p> ?x . FILTER NOT EXISTS { ?y <q> ?x . } }",  # shares no $this
-        "SELECT $this WHERE { $this <p> ?x . FILTER NOT EXISTS { $this <q> ?y . FILTER(?y > ?x) } }",  # outer ?x in FILTER
+        # outer ?x in FILTER
+        "SELECT $this WHERE { $this <p> ?x . FILTER NOT EXISTS { $this <q> ?y . FILTER(?y > ?x) } }",
         "SELECT $this WHERE { $this <p> ?x . FILTER NOT EXISTS { $this <q> ?y . OPTIONAL { ?y <r> ?z } } }",
         "SELECT $this WHERE { $this <p> ?x . OPTIONAL { FILTER NOT EXISTS { $this <q> ?y } } }",  # not at the top
     ]
@@ -276,12 +279,16 @@ UNSUPPORTED = {
     "sh:closed": "ex:S a sh:NodeShape ; sh:targetClass ex:Thing ; sh:closed true .",
     "sh:equals": "ex:S a sh:PropertyShape ; sh:targetClass ex:Thing ; sh:path ex:n ; sh:equals ex:m .",
     "sh:disjoint": "ex:S a sh:PropertyShape ; sh:targetClass ex:Thing ; sh:path ex:n ; sh:disjoint ex:m .",
-    "sh:lessThanOrEquals": "ex:S a sh:PropertyShape ; sh:targetClass ex:Thing ; sh:path ex:n ; sh:lessThanOrEquals ex:m .",
-    "sh:target": "ex:S a sh:NodeShape ; sh:target [ a sh:SPARQLTarget ; sh:select \"SELECT ?this WHERE { ?this ?p ?o }\" ] .",
+    "sh:lessThanOrEquals": "ex:S a sh:PropertyShape ; sh:targetClass ex:Thing ; sh:path ex:n ; "
+                           "sh:lessThanOrEquals ex:m .",
+    "sh:target": "ex:S a sh:NodeShape ; "
+                 "sh:target [ a sh:SPARQLTarget ; sh:select \"SELECT ?this WHERE { ?this ?p ?o }\" ] .",
     "sh:rule": "ex:S a sh:NodeShape ; sh:targetClass ex:Thing ; sh:rule [ a sh:TripleRule ] .",
-    "MINUS": "ex:S a sh:NodeShape ; sh:targetClass ex:Thing ; sh:sparql [ sh:select \"SELECT $this WHERE { $this ?p ?o MINUS { $this ex:n ?o } }\" ] .",
+    "MINUS": "ex:S a sh:NodeShape ; sh:targetClass ex:Thing ; "
+             "sh:sparql [ sh:select \"SELECT $this WHERE { $this ?p ?o MINUS { $this ex:n ?o } }\" ] .",
     "sh:ask": "ex:S a sh:NodeShape ; sh:targetClass ex:Thing ; sh:sparql [ sh:ask \"ASK { $this ?p ?o }\" ] .",
-    "sh:lessThan inside another shape": "ex:S a sh:NodeShape ; sh:targetClass ex:Thing ; sh:or ( [ sh:path ex:n ; sh:lessThan ex:m ] ) .",
+    "sh:lessThan inside another shape": "ex:S a sh:NodeShape ; sh:targetClass ex:Thing ; "
+                                        "sh:or ( [ sh:path ex:n ; sh:lessThan ex:m ] ) .",
     "implicit class targets": "ex:Thing a rdfs:Class , sh:NodeShape ; sh:class ex:Other .",
 }
 

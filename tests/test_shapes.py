@@ -274,7 +274,8 @@ def test_side_by_side_verdicts_are_those_of_separate_runs(
 ) -> None:
     alone, together = check(fixture), verdicts[fixture]
     for severity in ("Violation", "Warning"):
-        assert alone.shapes_fired(severity) == together.shapes_fired(severity), f"{report(alone)}\n---\n{report(together)}"
+        assert alone.shapes_fired(severity) == together.shapes_fired(severity), (
+            f"{report(alone)}\n---\n{report(together)}")
     assert len(alone.findings) == len(together.findings), f"{report(alone)}\n---\n{report(together)}"
 
 
@@ -330,7 +331,8 @@ def test_shapes_use_only_shacl_core_and_sparql_constraints(shapes: Graph) -> Non
     ("shape", "concept_class"),
     [(SCOSH.AgreementTypeValueShape, SCO.AgreementType), (SCOSH.QualifierValueShape, SCO.Qualifier)],
 )
-def test_concept_lists_are_the_vocabularys(shapes: Graph, vocabulary: Graph, shape: URIRef, concept_class: URIRef) -> None:
+def test_concept_lists_are_the_vocabularys(shapes: Graph, vocabulary: Graph, shape: URIRef,
+                                           concept_class: URIRef) -> None:
     """sh:in lists the vocabulary's concepts (rather than sh:class, whose outcome depends on how
     much of the ontology graph an engine merges): it must list exactly those concepts."""
     listed = set(Collection(shapes, shapes.value(shape, SH["in"])))

@@ -16,10 +16,10 @@ import time
 
 import pytest
 
+from spacecoop.engine_store import EngineStore
 from spacecoop.remote_store import BackendError, RemoteStore
 from spacecoop.sparql_store import SparqlStore
-from spacecoop.engine_store import EngineStore
-from spacecoop.store import QueryRequest, QuerySyntaxError, QueryTimeout, RowLimitExceeded, BackendUnavailable
+from spacecoop.store import BackendUnavailable, QueryRequest, QuerySyntaxError, QueryTimeout, RowLimitExceeded
 
 JSON = "application/sparql-results+json"
 SELECT = "SELECT ?s WHERE { ?s ?p ?o }"
@@ -144,7 +144,8 @@ def test_the_release_dataset_is_named_unless_the_request_names_one(backend):
     answer(body=results([]))
     run(store)
     run(store, query="SELECT ?s FROM <urn:x> WHERE { ?s ?p ?o }")
-    assert "default-graph-uri=urn%3Ag" in Scripted.seen[0]["body"] and "named-graph-uri=urn%3Ag" in Scripted.seen[0]["body"]
+    assert ("default-graph-uri=urn%3Ag" in Scripted.seen[0]["body"]
+            and "named-graph-uri=urn%3Ag" in Scripted.seen[0]["body"])
     assert "graph-uri" not in Scripted.seen[1]["body"]
 
 

@@ -98,15 +98,18 @@ def main() -> int:
         result["server"] = serve(Path(result["dist"]))
         results[size] = result
     print(f"\n$ {' '.join(sys.argv)}")
-    names = sorted({name for r in results.values() for name in r["stages"]}, key=list(next(iter(results.values()))["stages"]).index)
-    print("| triples (asserted / inferred) | " + " | ".join(names) + " | build wall | build peak memory | server ready | server memory PSS / RSS |")
+    names = sorted({name for r in results.values() for name in r["stages"]},
+                   key=list(next(iter(results.values()))["stages"]).index)
+    print("| triples (asserted / inferred) | " + " | ".join(names)
+          + " | build wall | build peak memory | server ready | server memory PSS / RSS |")
     print("|---" * (len(names) + 5) + "|")
-    for size, r in results.items():
+    for _size, r in results.items():
         stages = " | ".join(f"{r['stages'].get(n, 0):.1f} s" for n in names)
         server = r["server"]
         print(f"| {r['asserted_triples']} / {r['inferred_triples']} | {stages} | {r['wall_seconds']:.1f} s | "
               f"{r['peak_memory_mb']} MB | {server['ready_seconds']:.2f} s | "
-              f"{server['memory']['pss_mib']:.0f} / {server['memory']['rss_mib']:.0f} MiB ({server['memory']['processes']} processes) |")
+              f"{server['memory']['pss_mib']:.0f} / {server['memory']['rss_mib']:.0f} MiB "
+              f"({server['memory']['processes']} processes) |")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
     return 0

@@ -121,7 +121,9 @@ WORDS = [
     ("Equinox", "春分"), ("Solstice", "夏至"), ("Halo", "光环"), ("Beacon", "灯塔"), ("Compass", "罗盘"),
     ("Harmony", "和谐"), ("Concord", "协和"), ("Pioneer", "先锋"), ("Voyager", "旅行者"), ("Atlas", "擎天"),
 ]
-CHINESE_CREWED_SERIES = [("Xingyun", "星云"), ("Tianlu", "天路"), ("Qingyun", "青云"), ("Feitian", "飞天"), ("Lingxiao", "凌霄")]
+CHINESE_CREWED_SERIES = [
+    ("Xingyun", "星云"), ("Tianlu", "天路"), ("Qingyun", "青云"), ("Feitian", "飞天"), ("Lingxiao", "凌霄"),
+]
 CHINESE_LUNAR_SERIES = [("Guanghan", "广寒"), ("Yuegong", "月宫"), ("Wangshu", "望舒"), ("Chanjuan", "婵娟")]
 
 FIELDS = [
@@ -148,7 +150,10 @@ ACTIVITIES = [
     "train {k} young engineers", "build {k} ground stations", "hold {k} joint workshops",
     "fly {k} experiments on each other's missions",
 ]
-APPLICATIONS = ["precision agriculture", "port logistics", "land surveying", "disaster relief", "urban traffic management", "fisheries"]
+APPLICATIONS = [
+    "precision agriculture", "port logistics", "land surveying", "disaster relief", "urban traffic management",
+    "fisheries",
+]
 TIMEFRAMES = ["later this year", "next year", "within two years", "by the end of {year}"]
 STATEMENT_TEMPLATES = [
     ("International cooperation on {station} has entered a new stage with {k} partner institutions", "station"),
@@ -161,8 +166,14 @@ COMMITMENTS = [
     "share data from {k} more satellites with developing countries",
     "train {k} astronauts and engineers from partner countries",
 ]
-FORUMS = ["International Space Cooperation Forum", "Lunar Science Symposium", "Space Station Users Conference", "Satellite Navigation Summit"]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+FORUMS = [
+    "International Space Cooperation Forum", "Lunar Science Symposium", "Space Station Users Conference",
+    "Satellite Navigation Summit",
+]
+MONTHS = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 ZH_DIGITS = "零一二三四五六七八九"
 
@@ -248,7 +259,8 @@ def cap(text: str) -> str:
 class Entity:
     """One instance: its class, labels and properties, as one document describes it."""
 
-    __slots__ = ("curie", "cls", "en", "zh", "ref", "short", "alts", "props", "deps", "shared", "country", "extra", "_body")
+    __slots__ = ("curie", "cls", "en", "zh", "ref", "short", "alts", "props", "deps", "shared", "country", "extra",
+                 "_body")
 
     def __init__(self, curie: str, cls: str, label_en: str, label_zh: str | None = None,
                  *, ref: str | None = None, shared: bool = False) -> None:
@@ -423,7 +435,8 @@ class World:
         # Countries: the registry's six, then invented ones. China comes first and is the most mentioned.
         real = [("china", "China", "中国", "Beijing", "北京"), ("russia", "Russia", "俄罗斯", "Moscow", "莫斯科"),
                 ("france", "France", "法国", "Paris", "巴黎"), ("germany", "Germany", "德国", "Berlin", "柏林"),
-                ("italy", "Italy", "意大利", "Rome", "罗马"), ("pakistan", "Pakistan", "巴基斯坦", "Islamabad", "伊斯兰堡")]
+                ("italy", "Italy", "意大利", "Rome", "罗马"),
+                ("pakistan", "Pakistan", "巴基斯坦", "Islamabad", "伊斯兰堡")]
         countries: list[Entity] = []
         for slug, name, cname, city, ccity in real:
             c = shared("country", slug, "sco:Country", name, cname)
@@ -472,7 +485,8 @@ class World:
         self.agencies = Pool(rng, agencies, skew=1.4)
         ministries = []
         for c in countries:
-            label = "Ministry of Foreign Affairs of China" if c is self.china else f"Ministry of Foreign Affairs of {c.en}"
+            label = ("Ministry of Foreign Affairs of China" if c is self.china
+                     else f"Ministry of Foreign Affairs of {c.en}")
             label_zh = "中华人民共和国外交部" if c is self.china else f"{c.zh}外交部"
             slug = "ministry-of-foreign-affairs" if c is self.china else slugify(label)
             m = shared("organization", slug, "sco:GovernmentBody", label, label_zh, ref=f"the {label}", country=c)
@@ -501,7 +515,8 @@ class World:
                                     ref=f"the {word} Space Cooperation Alliance", short=slugify(word)))
         self.organizations = Pool(rng, alliances)
         # Parties to agreements: the registry's countries and agencies first (the most often picked).
-        self.parties = Pool(rng, countries[:8] + agencies[:10] + alliances[:3] + countries[8:] + agencies[10:] + alliances[3:], skew=1.5)
+        self.parties = Pool(rng, countries[:8] + agencies[:10] + alliances[:3]
+                            + countries[8:] + agencies[10:] + alliances[3:], skew=1.5)
 
         # Programmes.
         cmsp = shared("programme", "china-manned-space-program", "sco:Programme", "China manned space program",
@@ -553,7 +568,8 @@ class World:
                 station = self.stations.pick()
                 c = station.country or self.china
                 sites = self.china.extra["launch sites"] if c is self.china else [c.extra["capital"]]
-            self.crewed_series.append({"en": name, "zh": cname, "country": c, "station": station, "sites": sites, "next": 1})
+            self.crewed_series.append({"en": name, "zh": cname, "country": c, "station": station, "sites": sites,
+                                       "next": 1})
         self.lunar_series: list[dict] = []
         for i in range(1 + int(s / 8)):
             if i < len(CHINESE_LUNAR_SERIES):
@@ -711,7 +727,8 @@ class Document:
             raise RuntimeError(f"{self.source_id}: no evidence for {missing}")
 
         title = self.headline or "International space cooperation"
-        modified = f"{self.published.isoformat()}T{self.rng.randrange(7, 22):02d}:{self.rng.randrange(60):02d}:{self.rng.randrange(60):02d}"
+        modified = (f"{self.published.isoformat()}T{self.rng.randrange(7, 22):02d}:"
+                    f"{self.rng.randrange(60):02d}:{self.rng.randrange(60):02d}")
         header = f"{title}\n updatetime:{modified.replace('T', ' ')}   Views:{self.rng.randrange(1, 5000)}\n\n"
         body = "\n\n".join("".join(p) for p in self.paragraphs)
         assert len(body) == self.length
@@ -723,7 +740,8 @@ class Document:
 
         src = f"src:{self.source_id}"
         out = [
-            f"# Synthetic document {self.tag} (scripts/bench/generate.py, seed {seed}): \"{title}\", {self.published.isoformat()}.\n"
+            f"# Synthetic document {self.tag} (scripts/bench/generate.py, seed {seed}): "
+            f"\"{title}\", {self.published.isoformat()}.\n"
             f"# Loaded into the named graph https://w3id.org/spacecoop/graph/{self.source_id}.\n"
             f"# Evidence offsets are code-point offsets into sources/{self.source_id}.txt.\n\n",
             INSTANCE_PREFIXES,
@@ -818,7 +836,8 @@ def press_conference(doc: Document) -> None:
     said = f"{country.en} will deepen its cooperation with {partner.ref} in {field.en}"
     statement = doc.new("statement", f"{official.en} {held.isoformat()} cooperation {partner.en}", "sco:Statement",
                         f"{official.en}: {said}")
-    statement.link("sco:statedBy", official).link("sco:statedAt", event).link("sco:concerns", partner).link("sco:inField", field)
+    (statement.link("sco:statedBy", official).link("sco:statedAt", event)
+     .link("sco:concerns", partner).link("sco:inField", field))
     statement.add("sco:date", xsd_date(held))
     doc.paragraph()
     a, b, c = doc.say([f"{official.en} ({official.zh}), {role.en} of {org.ref}"], ", ",
@@ -848,10 +867,14 @@ def agreement(doc: Document) -> None:
     names = [p.ref for p in parties]
     joined = " and ".join(names) if len(names) == 2 else f"{names[0]}, {names[1]} and {names[2]}"
     label_names = [p.en for p in parties]
-    label_joined = " and ".join(label_names) if len(label_names) == 2 else f"{label_names[0]}, {label_names[1]} and {label_names[2]}"
+    label_joined = (" and ".join(label_names) if len(label_names) == 2
+                    else f"{label_names[0]}, {label_names[1]} and {label_names[2]}")
     agr = doc.new("agreement", f"{'-'.join(p.short for p in parties)} {'mou' if mou else 'cooperation'}",
-                  "sco:Agreement", f"{'Memorandum of understanding' if mou else 'Cooperation agreement'} between {label_joined} on {field.en}")
-    agr.add("sco:agreementType", kind).link("sco:party", *parties).add("sco:signingDate", value).link("sco:inField", field)
+                  "sco:Agreement",
+                  f"{'Memorandum of understanding' if mou else 'Cooperation agreement'} "
+                  f"between {label_joined} on {field.en}")
+    (agr.add("sco:agreementType", kind).link("sco:party", *parties).add("sco:signingDate", value)
+     .link("sco:inField", field))
     extra, bodies = "", []
     if rng.random() < 0.4:
         programme = w.programmes.pick()
@@ -885,9 +908,11 @@ def crewed_mission(doc: Document) -> None:
     site = rng.choice(series["sites"])
     launched = days_before(doc.published, 3, 200, rng)
     crew = w.astronauts.pick_distinct(3)
-    craft = doc.new("spacecraft", "", "sco:CrewedSpacecraft", f"{name} crewed spaceship", f"{cname}载人飞船", slug=slugify(name))
+    craft = doc.new("spacecraft", "", "sco:CrewedSpacecraft", f"{name} crewed spaceship", f"{cname}载人飞船",
+                    slug=slugify(name))
     craft.alts = [en(name)]
-    launch = doc.new("event", "", "sco:Launch", f"Launch of the {name} crewed spaceship", slug=f"{slugify(name)}-launch")
+    launch = doc.new("event", "", "sco:Launch", f"Launch of the {name} crewed spaceship",
+                     slug=f"{slugify(name)}-launch")
     launch.link("sco:spacecraft", craft).link("sco:location", site).link("sco:participant", country)
     launch.add("sco:date", xsd_date(launched))
     mission = doc.new("mission", "", "sco:CrewedMission", f"{name} mission", f"{cname}载人飞行任务", slug=slugify(name))
@@ -895,7 +920,8 @@ def crewed_mission(doc: Document) -> None:
     mission.ref = f"the {name} mission"
     mission.link("sco:destination", station).link("sco:crewMember", *crew).link("sco:commander", crew[0])
     doc.paragraph()
-    a, b = doc.say([f"The {name} crewed spaceship ({cname}载人飞船) lifted off from {site.en} on {day_text(launched)}"], ", ",
+    a, b = doc.say([f"The {name} crewed spaceship ({cname}载人飞船) lifted off from {site.en} "
+                    f"on {day_text(launched)}"], ", ",
                    [f"carrying {crew[0].en}, {crew[1].en} and {crew[2].en} to {station.ref}"], ".")
     doc.cite(a, launch, mission, craft, site, country)
     doc.cite(b, mission, *crew, station)
@@ -921,7 +947,8 @@ def crewed_mission(doc: Document) -> None:
         k = rng.randint(5, 120)
         count = doc.new("count", f"{name} experiments", "sco:QuantifiedStatement",
                         f"{k} experiments in {field.en} planned for the {name} mission")
-        count.add("sco:count", str(k)).link("sco:countOf", w.kinds["experiment"]).link("sco:concerns", mission).link("sco:inField", field)
+        (count.add("sco:count", str(k)).link("sco:countOf", w.kinds["experiment"]).link("sco:concerns", mission)
+         .link("sco:inField", field))
         doc.derived(count)
         (span,) = doc.say([f"During the {name} mission, the crew will carry out {k} experiments in {field.en}."])
         doc.cite(span, count, w.kinds["experiment"], mission, field)
@@ -942,7 +969,8 @@ def payload_projects(doc: Document) -> None:
     ordinal_text = ordinal(batch)
     project = doc.new("payload-project", f"{station.short} batch {batch} {agency.short}",
                       "sco:PayloadProject",
-                      f"{cap(ordinal_text)} batch of international payload projects on the {station.en}, with {agency.ref}")
+                      f"{cap(ordinal_text)} batch of international payload projects on the {station.en}, "
+                      f"with {agency.ref}")
     project.add("sco:batchNumber", f'"{batch}"^^xsd:positiveInteger').link("sco:hostedOn", station)
     project.link("sco:cooperationPartner", agency).link("sco:inField", *fields)
     if station.country is not None:
@@ -952,16 +980,19 @@ def payload_projects(doc: Document) -> None:
     countries.add("sco:count", str(m)).link("sco:countOf", w.kinds["country"]).link("sco:concerns", project)
     doc.derived(countries)
     projects = doc.new("count", f"{station.short} batch {batch} projects", "sco:QuantifiedStatement",
-                       f"{qualifier_text}{k} payload projects selected for the {ordinal_text} batch on the {station.en}".strip())
+                       f"{qualifier_text}{k} payload projects selected for the {ordinal_text} batch "
+                       f"on the {station.en}".strip())
     projects.add("sco:count", str(k))
     if qualifier:
         projects.add("sco:qualifier", qualifier)
-    projects.link("sco:countOf", w.kinds["payload project"]).link("sco:concerns", project).link("sco:hasComponent", countries)
+    (projects.link("sco:countOf", w.kinds["payload project"]).link("sco:concerns", project)
+     .link("sco:hasComponent", countries))
     doc.derived(projects)
     doc.paragraph()
     lead = cap(f"{qualifier_text.lower()}{k} payload projects")
     a, b, c, d = doc.say([lead], " ", [f"from {m} countries"], " ",
-                         [f"have been selected for the {ordinal_text} batch of international cooperation on {station.ref}"],
+                         [f"have been selected for the {ordinal_text} batch of international cooperation "
+                          f"on {station.ref}"],
                          ", ", [f"in cooperation with {agency.ref}"], ".")
     doc.cite(a, projects, w.kinds["payload project"])
     doc.cite(b, countries, w.kinds["country"], projects)
@@ -974,12 +1005,14 @@ def payload_projects(doc: Document) -> None:
         year = doc.published.year + rng.randint(0, 3)
         timeframe = rng.choice(TIMEFRAMES).format(year=year)
         plan = doc.new("plan", f"{station.short} batch {batch} experiments start", "sco:Plan",
-                       f"Experiments of the {ordinal_text} batch of payload projects on the {station.en} to begin {timeframe}")
+                       f"Experiments of the {ordinal_text} batch of payload projects on the {station.en} "
+                       f"to begin {timeframe}")
         plan.link("sco:plannedBy", agency).link("sco:concerns", project, station).add("sco:timeframe", en(timeframe))
         if timeframe.startswith("by the end"):
             plan.add("sco:targetDate", xsd_year(year))
         doc.derived(plan)
-        (span,) = doc.say([f"Experiments of the {ordinal_text} batch are expected to begin on {station.ref} {timeframe}."])
+        (span,) = doc.say([f"Experiments of the {ordinal_text} batch are expected to begin "
+                           f"on {station.ref} {timeframe}."])
         doc.cite(span, plan, project)
 
 
@@ -990,14 +1023,17 @@ def cooperation_record(doc: Document) -> None:
     k, m, j = rng.randint(10, 150), rng.randint(5, 60), rng.randint(2, 12)
     slug = actor.short
     regions = doc.new("count", f"{slug} agreement partner countries since {since}", "sco:QuantifiedStatement",
-                      f"{m} countries and regions with which {actor.ref} signed its {k} space cooperation agreements since {since}")
+                      f"{m} countries and regions with which {actor.ref} signed its {k} space cooperation agreements "
+                      f"since {since}")
     organisations = doc.new("count", f"{slug} agreement partner organizations since {since}", "sco:QuantifiedStatement",
-                            f"{j} international organizations with which {actor.ref} signed its {k} space cooperation agreements since {since}")
+                            f"{j} international organizations with which {actor.ref} signed its {k} "
+                            f"space cooperation agreements since {since}")
     total = doc.new("count", f"{slug} cooperation agreements since {since}", "sco:QuantifiedStatement",
                     f"{k} space cooperation agreements signed by {actor.ref} since {since}")
     for count, n, kind in ((regions, m, "country or region"), (organisations, j, "international organization"),
                            (total, k, "space cooperation agreement")):
-        count.add("sco:count", str(n)).link("sco:countOf", w.kinds[kind]).add("sco:since", xsd_year(since)).link("sco:concerns", actor)
+        (count.add("sco:count", str(n)).link("sco:countOf", w.kinds[kind]).add("sco:since", xsd_year(since))
+         .link("sco:concerns", actor))
         doc.derived(count)
     total.link("sco:hasComponent", regions, organisations)
     doc.paragraph()
@@ -1033,7 +1069,8 @@ def training(doc: Document) -> None:
     trained.add("sco:count", str(k))
     if qualifier:
         trained.add("sco:qualifier", qualifier)
-    trained.link("sco:countOf", w.kinds["space professional"]).link("sco:throughMechanism", centre).link("sco:concerns", centre)
+    (trained.link("sco:countOf", w.kinds["space professional"]).link("sco:throughMechanism", centre)
+     .link("sco:concerns", centre))
     trained.link("sco:inField", w.field["astronaut training"]).link("sco:hasComponent", countries)
     doc.derived(trained)
     doc.paragraph()
@@ -1061,7 +1098,8 @@ def navigation_services(doc: Document) -> None:
         k = rng.randint(20, 200)
         count = doc.new("count", f"{system.short} user countries", "sco:QuantifiedStatement",
                         f"More than {k} countries and regions using the {system.en}")
-        count.add("sco:count", str(k)).add("sco:qualifier", "sco:moreThan").link("sco:countOf", w.kinds["country or region"])
+        (count.add("sco:count", str(k)).add("sco:qualifier", "sco:moreThan")
+         .link("sco:countOf", w.kinds["country or region"]))
         count.link("sco:concerns", system)
         doc.derived(count)
         (span,) = doc.say([f"The system has been adopted in more than {k} countries and regions."])
@@ -1080,7 +1118,8 @@ def lunar_opportunity(doc: Document) -> None:
     name, cname = f"{series['en']}-{n}", f"{series['zh']}{zh_number(n)}号"
     agency = series["agency"]
     year = doc.published.year + rng.randint(1, 6)
-    probe = doc.new("spacecraft", "", "sco:SpaceProbe", f"{name} probe", f"{cname}探测器", slug=f"{slugify(name)}-probe")
+    probe = doc.new("spacecraft", "", "sco:SpaceProbe", f"{name} probe", f"{cname}探测器",
+                    slug=f"{slugify(name)}-probe")
     mission = doc.new("mission", "", "sco:LunarMission", f"{name} mission", f"{cname}任务", slug=slugify(name))
     mission.link("sco:spacecraft", probe).link("sco:destination", w.moon).link("sco:cooperationPartner", agency)
     opportunity = doc.new("opportunity", f"{name} international payloads", "sco:CooperationOpportunity",
@@ -1092,7 +1131,8 @@ def lunar_opportunity(doc: Document) -> None:
     plan.add("sco:targetDate", xsd_year(year))
     doc.derived(plan)
     doc.paragraph()
-    a, b = doc.say([f"{cap(agency.ref)} has invited international partners to propose payloads for the {name} mission to the Moon"],
+    a, b = doc.say([f"{cap(agency.ref)} has invited international partners to propose payloads "
+                    f"for the {name} mission to the Moon"],
                    ", ", [f"which is scheduled for launch around {year}"], ".")
     doc.cite(a, opportunity, agency, mission, w.moon)
     doc.cite(b, plan, mission)
@@ -1107,7 +1147,8 @@ def lunar_opportunity(doc: Document) -> None:
     if with_samples:
         earlier, cearlier = f"{series['en']}-{n2}", f"{series['zh']}{zh_number(n2)}号"
         grams = rng.randint(200, 2500)
-        returned = doc.new("mission", "", "sco:LunarMission", f"{earlier} mission", f"{cearlier}任务", slug=slugify(earlier))
+        returned = doc.new("mission", "", "sco:LunarMission", f"{earlier} mission", f"{cearlier}任务",
+                           slug=slugify(earlier))
         returned.link("sco:destination", w.moon)
         sample = doc.new("sample", "", "sco:Sample", f"Lunar samples returned by the {earlier} mission",
                          slug=f"{slugify(earlier)}-lunar-samples")
@@ -1115,11 +1156,13 @@ def lunar_opportunity(doc: Document) -> None:
         teams, countries = rng.randint(5, 60), rng.randint(2, 20)
         c_countries = doc.new("count", f"{earlier} sample applicant countries", "sco:QuantifiedStatement",
                               f"{countries} countries of the teams that applied to study the {earlier} samples")
-        c_countries.add("sco:count", str(countries)).link("sco:countOf", w.kinds["country"]).link("sco:concerns", sample)
+        (c_countries.add("sco:count", str(countries)).link("sco:countOf", w.kinds["country"])
+         .link("sco:concerns", sample))
         doc.derived(c_countries)
         c_teams = doc.new("count", f"{earlier} sample applicant teams", "sco:QuantifiedStatement",
                           f"{teams} scientific teams that applied to study the {earlier} samples")
-        c_teams.add("sco:count", str(teams)).link("sco:countOf", w.kinds["scientific team"]).link("sco:concerns", sample)
+        (c_teams.add("sco:count", str(teams)).link("sco:countOf", w.kinds["scientific team"])
+         .link("sco:concerns", sample))
         c_teams.link("sco:hasComponent", c_countries)
         doc.derived(c_teams)
         a, b = doc.say([f"The {earlier} mission returned {grams} grams of lunar samples"], ", and ",
@@ -1153,7 +1196,8 @@ def white_paper(doc: Document) -> None:
     issued = days_before(doc.published, 1, 60, rng)
     year = issued.year
     title = f"{country.en}'s Space Program: A {year} Perspective"
-    paper = doc.new("document", f"{country.en} space program {year} perspective", "sco:WhitePaper", title, f"{year}{country.zh}的航天")
+    paper = doc.new("document", f"{country.en} space program {year} perspective", "sco:WhitePaper", title,
+                    f"{year}{country.zh}的航天")
     paper.add("dcterms:title", en(title)).add("dcterms:issued", xsd_date(issued)).link("sco:concerns", country)
     k = rng.randint(3, 50)
     commitment = rng.choice(COMMITMENTS).format(k=k)
@@ -1230,7 +1274,8 @@ def generate(out: Path, triples: int, seed: int = 1, *, force: bool = False) -> 
         raise ValueError("refusing to write the synthetic repository over this project")
     present = [name for name in REPOSITORY_FOLDERS if (out / name).exists()]
     if present and not force:
-        raise FileExistsError(f"{out} already holds {', '.join(n + '/' for n in present)}; pass --force to replace them")
+        raise FileExistsError(f"{out} already holds {', '.join(n + '/' for n in present)}; "
+                              "pass --force to replace them")
     for name in present:
         shutil.rmtree(out / name)
     out.mkdir(parents=True, exist_ok=True)

@@ -213,7 +213,8 @@ def candidates(store, rng: random.Random) -> dict[str, list[tuple[str, str]]]:
     out: dict[str, list[tuple[str, str]]] = {kind: [] for kind in PLAN}
     subjects = [r[0] for r in _values(store, "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) } ORDER BY ?s")]
     instances = [s for s in subjects if s.startswith(ID)]
-    labelled = [r[0] for r in _values(store, f"SELECT DISTINCT ?s WHERE {{ ?s rdfs:label ?l FILTER(STRSTARTS(STR(?s), \"{ID}\")) }} ORDER BY ?s")]
+    labelled = [r[0] for r in _values(store, f"SELECT DISTINCT ?s WHERE {{ ?s rdfs:label ?l "
+                                             f"FILTER(STRSTARTS(STR(?s), \"{ID}\")) }} ORDER BY ?s")]
 
     # lookup: any subject, mostly the labelled resources people look for
     for i, iri in enumerate(_sample(rng, labelled, PLAN["lookup"] * 3 // 4) + _sample(rng, subjects, PLAN["lookup"])):
@@ -222,16 +223,19 @@ def candidates(store, rng: random.Random) -> dict[str, list[tuple[str, str]]]:
     for i, iri in enumerate(_sample(rng, labelled, PLAN["describe"] * 2) + _sample(rng, instances, PLAN["describe"])):
         t = _iri(iri)
         out["describe"].append((f"describe-{i:03d}",
-                                f"CONSTRUCT {{ {t} ?p ?o . ?s ?q {t} }} WHERE {{ {{ {t} ?p ?o }} UNION {{ ?s ?q {t} }} }}"))
+                                f"CONSTRUCT {{ {t} ?p ?o . ?s ?q {t} }} "
+                                f"WHERE {{ {{ {t} ?p ?o }} UNION {{ ?s ?q {t} }} }}"))
 
     # label search: a word of an English label, two characters of a Chinese one
-    en_labels = [r[0] for r in _values(store, "SELECT DISTINCT ?l WHERE { ?s rdfs:label ?l FILTER(LANG(?l) = \"en\") } ORDER BY ?l")]
+    en_labels = [r[0] for r in _values(store, "SELECT DISTINCT ?l WHERE { ?s rdfs:label ?l "
+                                              "FILTER(LANG(?l) = \"en\") } ORDER BY ?l")]
     words = sorted({w for label in en_labels for w in re.findall(r"[A-Za-z]{4,}", label)})
     for i, word in enumerate(_sample(rng, words, PLAN["label-en"] * 3)):
         out["label-en"].append((f"label-en-{i:03d}",
                                 f"SELECT ?s ?label WHERE {{ ?s rdfs:label ?label "
                                 f"FILTER(CONTAINS(?label, {_literal(word)}) && LANG(?label) = \"en\") }}"))
-    zh_labels = [r[0] for r in _values(store, "SELECT DISTINCT ?l WHERE { ?s rdfs:label ?l FILTER(LANG(?l) = \"zh\") } ORDER BY ?l")]
+    zh_labels = [r[0] for r in _values(store, "SELECT DISTINCT ?l WHERE { ?s rdfs:label ?l "
+                                              "FILTER(LANG(?l) = \"zh\") } ORDER BY ?l")]
     pieces = sorted({label[j:j + 2] for label in zh_labels for j in range(len(label) - 1)
                      if all("\u4e00" <= c <= "\u9fff" for c in label[j:j + 2])})
     for i, piece in enumerate(_sample(rng, pieces, PLAN["label-zh"] * 3)):
@@ -240,7 +244,8 @@ def candidates(store, rng: random.Random) -> dict[str, list[tuple[str, str]]]:
                                 f"FILTER(CONTAINS(?label, {_literal(piece)}) && LANG(?label) = \"zh\") }}"))
 
     # joins
-    parties = [r[0] for r in _values(store, "SELECT DISTINCT ?p WHERE { ?a a sco:Agreement ; sco:party ?p } ORDER BY ?p")]
+    parties = [r[0] for r in _values(store,
+                                     "SELECT DISTINCT ?p WHERE { ?a a sco:Agreement ; sco:party ?p } ORDER BY ?p")]
     for i, party in enumerate(_sample(rng, parties, PLAN["join"])):
         out["join"].append((f"join-agreement-{i:03d}",
                             f"SELECT ?agreement ?other ?label WHERE {{ ?agreement a sco:Agreement ; "
@@ -250,8 +255,9 @@ def candidates(store, rng: random.Random) -> dict[str, list[tuple[str, str]]]:
                     if re.match(r"\d{4}", r[0])})
     out["join"].append(("join-missions-launch-dates",
                         "SELECT ?mission ?label ?date WHERE { ?mission a sco:Mission ; rdfs:label ?label "
-                        "OPTIONAL { ?mission sco:launchDate ?date } FILTER(LANG(?label) = \"en\") } ORDER BY ?date ?mission"))
-    for i, year in enumerate(_sample(rng, years, PLAN["join"] // 3)):
+                        "OPTIONAL { ?mission sco:launchDate ?date } FILTER(LANG(?label) = \"en\") } "
+                        "ORDER BY ?date ?mission"))
+    for _i, year in enumerate(_sample(rng, years, PLAN["join"] // 3)):
         out["join"].append((f"join-launches-{year}",
                             f"SELECT ?mission ?label ?date WHERE {{ ?mission a sco:Mission ; sco:launchDate ?date ; "
                             f"rdfs:label ?label FILTER(LANG(?label) = \"en\" && ?date >= \"{year}-01-01\"^^xsd:date "
@@ -274,7 +280,8 @@ def candidates(store, rng: random.Random) -> dict[str, list[tuple[str, str]]]:
     for cls in _sample(rng, classes, PLAN["aggregate"]):
         short = cls[len(SCO):]
         out["aggregate"].append((f"aggregate-graphs-{short}",
-                                 f"SELECT ?g (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a {_iri(cls)} }} }} GROUP BY ?g"))
+                                 f"SELECT ?g (COUNT(DISTINCT ?s) AS ?n) "
+                                 f"WHERE {{ GRAPH ?g {{ ?s a {_iri(cls)} }} }} GROUP BY ?g"))
 
     # paging through a class's members by label
     sized = _values(store, f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?c ; rdfs:label ?l "
@@ -283,7 +290,8 @@ def candidates(store, rng: random.Random) -> dict[str, list[tuple[str, str]]]:
     for cls, offset in _sample(rng, pages, PLAN["paging"] * 2):
         short = cls[len(SCO):]
         out["paging"].append((f"paging-{short}-{offset}",
-                              f"SELECT ?s ?label WHERE {{ ?s a {_iri(cls)} ; rdfs:label ?label FILTER(LANG(?label) = \"en\") }} "
+                              f"SELECT ?s ?label WHERE {{ ?s a {_iri(cls)} ; rdfs:label ?label "
+                              f"FILTER(LANG(?label) = \"en\") }} "
                               f"ORDER BY ?label ?s LIMIT 20 OFFSET {offset}"))
 
     # provenance: which documents state something about a resource

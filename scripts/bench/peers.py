@@ -34,9 +34,9 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -326,7 +326,8 @@ def start_oxigraph(dist: Path, workdir: Path, timeout: float = 120) -> Peer:
     """
     command = oxigraph_command()
     if command is None:
-        raise PeerError("the Oxigraph server is not installed (.venv/bin/pip install oxigraph, the version of pyoxigraph)")
+        raise PeerError("the Oxigraph server is not installed "
+                        "(.venv/bin/pip install oxigraph, the version of pyoxigraph)")
     source = dist / "store"
     if not (source / "CURRENT").is_file():
         raise PeerError(f"{dist} has no store (dist/store): run `spacecoop build` or `spacecoop serve` once on it")
@@ -461,7 +462,8 @@ def start_virtuoso(data: Path, workdir: Path, timeout: float = 180) -> Peer:
         statements = []
         for host in (f"127.0.0.1:{http_port}", f"localhost:{http_port}"):
             statements += [f"DELETE FROM DB.DBA.SYS_SPARQL_HOST WHERE SH_HOST = '{host}'",
-                           f"INSERT INTO DB.DBA.SYS_SPARQL_HOST (SH_HOST, SH_DEFINES) VALUES ('{host}', '{sql_defines}')"]
+                           f"INSERT INTO DB.DBA.SYS_SPARQL_HOST (SH_HOST, SH_DEFINES) "
+                           f"VALUES ('{host}', '{sql_defines}')"]
         isql(sql_port, *statements)
         peer.load_seconds = time.monotonic() - began
         peer.notes.append("settings: " + ", ".join(f"{k} {v}" for k, v in VIRTUOSO_SETTINGS.items()))

@@ -1,4 +1,4 @@
-"""Benchmark spacecoop's SPARQL endpoint against a bare pyoxigraph server, Oxigraph's server, Virtuoso and rdflib-endpoint.
+"""Benchmark spacecoop's SPARQL endpoint against a bare pyoxigraph server, Oxigraph's server, Virtuoso, rdflib-endpoint.
 
     .venv/bin/python scripts/bench/run.py [--dataset real | --triples N | --dist DIST] [--seconds 10]
         [--rounds 3] [--concurrency 1,8,32] [--peers spacecoop,bare,oxigraph,virtuoso,rdflib-endpoint]
@@ -180,7 +180,8 @@ def dataset_dist(args: argparse.Namespace) -> tuple[Path, str]:
     """The release to benchmark, built (or generated and built) if needed, and its description."""
     if args.dist is not None:
         if not (args.dist / "manifest.json").is_file():
-            raise BenchError(f"{args.dist} holds no release (no manifest.json): run `spacecoop build --dist {args.dist}`")
+            raise BenchError(f"{args.dist} holds no release (no manifest.json): "
+                             f"run `spacecoop build --dist {args.dist}`")
         return args.dist, f"the release in {args.dist}"
     if args.triples is None:
         dist = ROOT / "dist"
@@ -249,7 +250,8 @@ RDFLIB_KNOWN = {
     "cq-x-france-agreement-partner": (
         "rdflib joins `{ BIND(<france> AS ?partner) } UNION { ... }` with the solutions before it wrongly: the "
         "BIND branch does not restrict ?partner, so every party of every agreement with China comes back "
-        "(minimal case: `VALUES (?x ?y) { (1 2) (3 4) } { BIND(3 AS ?x) } UNION { BIND(5 AS ?z) }` gives 4 rows, not 3)"),
+        "(minimal case: `VALUES (?x ?y) { (1 2) (3 4) } { BIND(3 AS ?x) } UNION { BIND(5 AS ?z) }` "
+        "gives 4 rows, not 3)"),
 }
 
 
@@ -319,7 +321,8 @@ def agreement(mix: list[mixmod.Query], running: list[peermod.Peer]) -> dict:
 def print_agreement(result: dict) -> None:
     n, k = result["queries"], len(result["endpoints"])
     if not result["disagreements"]:
-        line = (f"all {n} queries agree on all {k} endpoints ({', '.join(result['endpoints'])}) and the in-process store"
+        line = (f"all {n} queries agree on all {k} endpoints ({', '.join(result['endpoints'])}) "
+                "and the in-process store"
                 if k > 1 else f"all {n} queries agree on {result['endpoints'][0]} and the in-process store")
         if result["known"]:
             line += f", except {len(result['known'])} known difference(s):"
@@ -362,9 +365,10 @@ def wrk(peer: peermod.Peer, concurrency: int, seconds: float, mix_file: Path, un
                "-s", str(LUA), peer.url, "--", str(mix_file), str(concurrency)] + (
         ["unique", str(time.monotonic_ns())] if unique else [])
     proc = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120)
-    line = next((l for l in proc.stdout.splitlines() if l.startswith("BENCH ")), None)
+    line = next((text for text in proc.stdout.splitlines() if text.startswith("BENCH ")), None)
     if proc.returncode != 0 or line is None:
-        raise BenchError(f"wrk failed against {peer.name} (exit {proc.returncode}):\n{proc.stdout[-1500:]}\n{proc.stderr[-1500:]}")
+        raise BenchError(f"wrk failed against {peer.name} (exit {proc.returncode}):\n"
+                         f"{proc.stdout[-1500:]}\n{proc.stderr[-1500:]}")
     result = json.loads(line[len("BENCH "):])
     result["socket_errors"] = result["connect"] + result["read"] + result["write"] + result["timeout"]
     result["errors"] = result["status"] + result["socket_errors"]
@@ -674,7 +678,8 @@ def ld_phase(spacecoop: peermod.Peer, dist: Path, workdir: Path, args: argparse.
                     finally:
                         check_alive(peer)
                     cell.rounds.append(result)
-                    log(f"LD {kind} c={concurrency} round {round_}/{args.rounds} {server}: {result['req_s']:.0f} req/s, "
+                    log(f"LD {kind} c={concurrency} round {round_}/{args.rounds} {server}: "
+                        f"{result['req_s']:.0f} req/s, "
                         f"p50 {result['p50_us'] / 1000:.2f} ms, p99 {result['p99_us'] / 1000:.2f} ms, "
                         f"errors {result['errors']}")
                     time.sleep(0.3)
@@ -730,7 +735,8 @@ def print_ld(result: dict, args: argparse.Namespace) -> None:
         print("  left out (not 200 at the first request): "
               + ", ".join(f"{d['kind']} {d['path']} ({d['status']})" for d in sample["dropped"]))
     by = {(r["server"], r["kind"], r["concurrency"]): r for r in result["load"]}
-    lines = [f"{'kind':<12}{'conc':>5}  {'server':<10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'÷static':>9}"]
+    lines = [f"{'kind':<12}{'conc':>5}  {'server':<10}{'req/s':>9}"
+             f"{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'÷static':>9}"]
     for concurrency in args.ld_concurrency:
         for kind, *_ in ldmod.KINDS:
             st = by.get(("static", kind, concurrency))
@@ -819,7 +825,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="rounds per endpoint and concurrency (default 3)")
     parser.add_argument("--concurrency", default="1,8,32", help="comma-separated connection counts (default 1,8,32)")
     parser.add_argument("--peers", default=",".join(ALL_PEERS), help=f"comma-separated, of {','.join(ALL_PEERS)}")
-    parser.add_argument("--repeats", type=int, default=5, help="runs of each query for the per-query medians (default 5)")
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="runs of each query for the per-query medians (default 5)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the query mix (default 1)")
     parser.add_argument("--unique-queries", action="store_true",
                         help="end every request's query with a comment holding a counter, so that no answer "
@@ -1028,7 +1035,8 @@ def _run(args: argparse.Namespace, report: dict, workdir: Path, running: list[pe
         stopped = [t for st, t, _ in runaway_answers if st == 503]
         others = sorted({st for st, _, _ in runaway_answers if st != 503})
         print(f"runaway: spacecoop only, while one more client kept sending `{RUNAWAY_QUERY}` through all its "
-              f"rounds: {len(stopped)} of its {len(runaway_answers)} answers were 503, the query stopped at the time or memory limit"
+              f"rounds: {len(stopped)} of its {len(runaway_answers)} answers were 503, "
+              "the query stopped at the time or memory limit"
               + (f" (median {statistics.median(stopped):.1f} s)" if stopped else
                  " (the phase was shorter than spacecoop's time limit)" if not runaway_answers else "")
               + (f", other statuses {others}" if others else "")

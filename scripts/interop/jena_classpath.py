@@ -59,7 +59,7 @@ RELOCATED_PREFIX = "xerces/"
 
 def debian_jars(java_dir: Path = JAVA_DIR) -> list[Path]:
     """The unversioned jars of `java_dir` the Jena commands need."""
-    pattern = re.compile(r"^(%s)\.jar$" % "|".join(JAR_PATTERNS))
+    pattern = re.compile(r"^({})\.jar$".format("|".join(JAR_PATTERNS)))
     jars = sorted(
         p for p in java_dir.glob("*.jar") if pattern.match(p.name) and p.stem not in EXCLUDE
     )

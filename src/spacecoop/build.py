@@ -30,10 +30,11 @@ import os
 import resource
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Literal
+from typing import Literal
 
 from .errors import QualityProblem, ValidationProblem
 from .evidence import check_evidence, read_sources
@@ -178,9 +179,8 @@ def run_build(
     engine: Engine = "store",
 ) -> BuildReport:
     """`spacecoop build`: stages 1-6. On any failure `dist/` is left exactly as it was."""
-    from .release import write_release  # the writer is only needed once checks pass
-
     from .loading import parse_folder
+    from .release import write_release  # the writer is only needed once checks pass
     from .vocabulary_docs import DocsJob
 
     report = BuildReport(progress=progress)
@@ -221,7 +221,7 @@ def is_stale(repo: Repository, dist: Path | None = None) -> bool:
     if not manifest.is_file():
         return True
     try:
-        recorded = json.loads(manifest.read_text(encoding="utf-8")).get("inputs")
+        recorded: object = json.loads(manifest.read_text(encoding="utf-8")).get("inputs")
     except (ValueError, OSError):
         return True
     return recorded != inputs_digest(repo)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import BuildError
@@ -19,7 +20,7 @@ def _repository(args: argparse.Namespace) -> Repository:
     return Repository(Path(args.root).resolve())
 
 
-def _progress(args: argparse.Namespace):
+def _progress(args: argparse.Namespace) -> Callable[[str], None] | None:
     """With --progress, each stage's start and end go to stderr as they happen."""
     if not args.progress:
         return None
@@ -81,7 +82,9 @@ def _engine_option(command: argparse.ArgumentParser) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="spacecoop", description="A linked-data publisher for international space cooperation.")
+    top = argparse.ArgumentParser(
+        prog="spacecoop", description="A linked-data publisher for international space cooperation."
+    )
     top.add_argument("--root", default=".", help="the repository folder (default: the current folder)")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -93,7 +96,9 @@ def parser() -> argparse.ArgumentParser:
     build.set_defaults(func=cmd_build)
 
     validate = sub.add_parser("validate", help="run the checks (evidence, OWL 2 RL, SHACL) and write only the report")
-    validate.add_argument("--report", default="validation.ttl", help="where to write the SHACL report (default: validation.ttl)")
+    validate.add_argument(
+        "--report", default="validation.ttl", help="where to write the SHACL report (default: validation.ttl)"
+    )
     validate.add_argument("--progress", action="store_true", help="print each stage as it starts and ends (to stderr)")
     _engine_option(validate)
     validate.set_defaults(func=cmd_validate)
@@ -109,9 +114,9 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def _optional_commands() -> list:
+def _optional_commands() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
     """Subcommand registrars of the serving side (serve, query, load), when present."""
-    registrars = []
+    registrars: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
     for module_name in ("spacecoop.server.commands", "spacecoop.remote_commands"):
         try:
             module = __import__(module_name, fromlist=["register"])

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import pyoxigraph as ox
-
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 
 from . import __version__
-from .release_guard import GENERATOR
 from .namespaces import BASE, ID, SCO
+from .release_guard import GENERATOR
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 DATASET = URIRef(BASE + "void#dataset")
@@ -147,7 +147,7 @@ def void_description(
     if None in graphs:
         statistics: dict[str | None, dict[str, int]] = dict(graphs)  # type: ignore[arg-type]
     else:
-        listed = {name: list(triples) for name, triples in graphs.items()}  # type: ignore[union-attr]
+        listed = {name: list(triples) for name, triples in graphs.items()}
         statistics = {name: graph_statistics(triples) for name, triples in listed.items()}
         statistics[None] = graph_statistics(t for triples in listed.values() for t in triples)
     void.add((DATASET, RDF.type, VOID.Dataset))

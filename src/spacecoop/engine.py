@@ -43,9 +43,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, TypeVar, cast
 
 from spacecoop.engine_client import EnginePool
 from spacecoop.sandbox import deny_outbound
@@ -75,7 +76,9 @@ def engine_command() -> str:
         return str(beside)
     found = shutil.which("oxigraph")
     if found is None:
-        raise EngineMissing("the Oxigraph server is not installed: `pip install oxigraph` (the same version as pyoxigraph)")
+        raise EngineMissing(
+            "the Oxigraph server is not installed: `pip install oxigraph` (the same version as pyoxigraph)"
+        )
     return found
 
 
@@ -119,7 +122,7 @@ class Engine:
     port: int
     baseline: int = 0  # resident bytes once ready
     connections: EnginePool = field(init=False)
-    in_flight: set["Ticket"] = field(default_factory=set)
+    in_flight: set[Ticket] = field(default_factory=set)
     dead: bool = False
     niced: bool = False  # lowered for a long query; replaced once it has nothing in flight
 
@@ -346,7 +349,7 @@ class Engines:
 
     # -- requests -----------------------------------------------------------------------
 
-    def _after_grace(self, engine: Engine, ticket: Ticket, post: "asyncio.Future[Any]", grace: float) -> None:
+    def _after_grace(self, engine: Engine, ticket: Ticket, post: asyncio.Future[Any], grace: float) -> None:
         """A query whose client went away: let it end within `grace` seconds, else kill its engine."""
         async def watch() -> None:
             try:
@@ -386,9 +389,10 @@ class Engines:
         target, ctype, accepted = f"/query{path_query}".encode(), content_type.encode(), accept.encode()
         suspects: set[Engine] = set()
         blamed: list[str] = []
-        for attempt in range(RETRIES + 1):
+        ticket: Ticket | None
+        for _attempt in range(RETRIES + 1):
             engine = await self._pick(deadline, suspects)
-            ticket: Ticket | None = Ticket(engine)
+            ticket = Ticket(engine)
             engine.in_flight.add(ticket)
             post = asyncio.ensure_future(engine.connections.post(target, body, ctype, accepted))
             try:
@@ -467,7 +471,7 @@ class EngineLoop:
             raise RuntimeError("EngineLoop.run called on the engines' own loop: await it")
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()  # type: ignore[arg-type]
 
-    async def submit(self, coroutine: Awaitable[T], cancelled: "asyncio.Future[object] | None" = None) -> T:
+    async def submit(self, coroutine: Awaitable[T], cancelled: asyncio.Future[object] | None = None) -> T:
         """Await `coroutine` on the engines' loop; if `cancelled` completes first, cancel it there."""
         if self._here():
             task: asyncio.Future[T] = asyncio.ensure_future(coroutine)
@@ -477,7 +481,9 @@ class EngineLoop:
             task = asyncio.wrap_future(future)
         if cancelled is None:
             return await task
-        done, _ = await asyncio.wait({task, cancelled}, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {cast("asyncio.Future[object]", task), cancelled}, return_when=asyncio.FIRST_COMPLETED
+        )
         if task in done:
             return task.result()
         (future or task).cancel()

@@ -66,7 +66,9 @@ class EngineConnection(asyncio.Protocol):
 
     # -- use --------------------------------------------------------------------------
 
-    def request(self, target: bytes, body: bytes, content_type: bytes, accept: bytes) -> "asyncio.Future[tuple[int, str, bytes]]":
+    def request(
+        self, target: bytes, body: bytes, content_type: bytes, accept: bytes
+    ) -> asyncio.Future[tuple[int, str, bytes]]:
         """Send a POST; the future gives (status, content type, body) once the whole answer is in."""
         assert self.transport is not None and self._waiter is None
         self._waiter = asyncio.get_running_loop().create_future()

@@ -110,7 +110,7 @@ class EngineStore(SparqlStore):
     def open(
         cls, dist: Path, *, workers: int, memory_limit: int | None = None, serving: bool = False,
         max_nesting: int = MAX_NESTING,
-    ) -> "EngineStore":
+    ) -> EngineStore:
         """`workers` engines on the release in `dist`; `memory_limit`: bytes a query may add to one.
         The time limit is each request's (`execute`'s `timeout`), not the engines'.
 

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF
+from rdflib.term import Identifier
 
 from .errors import EvidenceProblem, SourceProblem
 from .namespaces import OA, SCO, source_iri
@@ -62,7 +65,7 @@ class SourceText:
 def read_sources(sources: Graph, sources_dir: Path) -> dict[str, SourceText]:
     """Read each described document, checking its file, SHA-256 and body range."""
     texts: dict[str, SourceText] = {}
-    for iri in sorted(set(sources.subjects(RDF.type, SCO.NewsArticle))):
+    for iri in sorted(set(cast("Iterable[Identifier]", sources.subjects(RDF.type, SCO.NewsArticle)))):
         name = sources.value(iri, SCO.fileName)
         digest = sources.value(iri, SCO.sha256)
         start = sources.value(iri, SCO.bodyStart)
@@ -80,7 +83,7 @@ def read_sources(sources: Graph, sources_dir: Path) -> dict[str, SourceText]:
         source_id = path.stem
         if str(iri) != source_iri(source_id):
             raise SourceProblem(f"{iri}: a source's IRI must be {source_iri(source_id)}")
-        s, e = int(start), int(end)
+        s, e = int(cast(Literal, start)), int(cast(Literal, end))
         if not 0 <= s < e <= len(text):
             raise SourceProblem(f"{path}: body range {s}-{e} lies outside the text (0-{len(text)})")
         texts[source_id] = SourceText(source_id, str(iri), text, s, e)
@@ -104,7 +107,7 @@ class Annotation:
 def read_annotations(graph: Graph) -> list[Annotation]:
     """Every `oa:Annotation` of a graph with its quote and position selectors."""
     found = []
-    for ann in sorted(set(graph.subjects(RDF.type, OA.Annotation))):
+    for ann in sorted(set(cast("Iterable[Identifier]", graph.subjects(RDF.type, OA.Annotation)))):
         bodies = tuple(sorted(str(b) for b in graph.objects(ann, OA.hasBody)))
         source = exact = prefix = suffix = None
         start = end = None
@@ -199,4 +202,7 @@ def check_evidence(
 
 def context_for(source: SourceText, start: int, end: int, width: int = 24) -> tuple[str, str]:
     """Prefix and suffix around a match, for a curator disambiguating a quote."""
-    return source.text[max(source.body_start, start - width) : start], source.text[end : min(source.body_end, end + width)]
+    return (
+        source.text[max(source.body_start, start - width) : start],
+        source.text[end : min(source.body_end, end + width)],
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SH
@@ -104,7 +105,7 @@ def render_term(term: object) -> str:
     if term is None:
         return ""
     if hasattr(term, "n3") and not hasattr(term, "value"):  # rdflib term
-        return term.n3()  # type: ignore[no-any-return, attr-defined]
+        return cast(str, term.n3())
     return str(term)
 
 

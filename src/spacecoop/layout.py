@@ -49,7 +49,9 @@ class Repository:
 
     def require_inputs(self) -> None:
         """Raise MissingInput, naming what is missing, unless every input folder is there."""
-        missing = [p for p in (self.ontology_dir, self.shapes_dir, self.instances_dir, self.sources_dir) if not p.is_dir()]
+        missing = [
+            p for p in (self.ontology_dir, self.shapes_dir, self.instances_dir, self.sources_dir) if not p.is_dir()
+        ]
         missing += [] if missing or self.sources_ttl.is_file() else [self.sources_ttl]
         if missing:
             raise MissingInput(self.root, missing)

@@ -7,9 +7,9 @@ sources graph. Nothing is written anywhere: loading is the first, pure stage.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import pyoxigraph as ox
 from rdflib import Graph

@@ -14,9 +14,8 @@ when matching: the server offers one variant per media type.
 from __future__ import annotations
 
 import functools
-
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 # SPARQL query results (SELECT, ASK).
 SPARQL_RESULTS_JSON = "application/sparql-results+json"

@@ -25,9 +25,10 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import cast
 
 import pyoxigraph as ox
 import rdflib
@@ -100,7 +101,7 @@ def merge_into_default_graph(store: ox.Store) -> None:
 
 def _count_graphs(store: ox.Store) -> dict[str, int]:
     query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-    return {row["g"].value: int(row["n"].value) for row in store.query(query)}
+    return {row["g"].value: int(row["n"].value) for row in cast(ox.QuerySolutions, store.query(query))}
 
 
 def load_store(release: Release, target: Path, *, verify: bool = True) -> dict[str, int]:

@@ -10,8 +10,9 @@ language tags). Each check returns its problems as sentences naming the term.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import cast
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import (
@@ -31,6 +32,7 @@ from rdflib.namespace import (
     VOID,
     XSD,
 )
+from rdflib.term import Identifier
 
 from .namespaces import ONTOLOGY_IRI, SCO
 
@@ -54,7 +56,12 @@ def sco_terms(ontology: Graph) -> set[URIRef]:
 
 
 def declared_terms(ontology: Graph) -> set[URIRef]:
-    return {s for t in TERM_TYPES for s in ontology.subjects(RDF.type, t) if isinstance(s, URIRef) and str(s).startswith(str(SCO))}
+    return {
+        s
+        for t in TERM_TYPES
+        for s in ontology.subjects(RDF.type, t)
+        if isinstance(s, URIRef) and str(s).startswith(str(SCO))
+    }
 
 
 def check_header(g: Graph) -> list[str]:
@@ -138,7 +145,9 @@ def check_domains_and_ranges(g: Graph) -> list[str]:
     """OOPS! P11 (missing) and P19 (several: read as an intersection)."""
     problems = []
     for t in PROPERTY_TYPES:
-        for prop in sorted(s for s in g.subjects(RDF.type, t) if str(s).startswith(str(SCO))):
+        for prop in sorted(
+            s for s in cast("Iterable[Identifier]", g.subjects(RDF.type, t)) if str(s).startswith(str(SCO))
+        ):
             for axis, name in ((RDFS.domain, "rdfs:domain"), (RDFS.range, "rdfs:range")):
                 values = list(g.objects(prop, axis))
                 if not values:

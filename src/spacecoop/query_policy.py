@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Iterator
+from collections.abc import Iterator
+from typing import cast
 
 from spacecoop.store import QueryRefused
 
@@ -104,7 +105,7 @@ def _string_end(text: str, start: int, quote: str, unterminated: dict[str, int])
     """
     if start < unterminated.get(quote, -1):
         return None
-    stop = _STRING_CONTENT[quote].match(text, start + len(quote)).end()
+    stop = cast("re.Match[str]", _STRING_CONTENT[quote].match(text, start + len(quote))).end()  # `*`: always matches
     if text.startswith(quote, stop):
         return stop + len(quote)
     unterminated[quote] = stop
@@ -118,6 +119,8 @@ def _scan(text: str) -> Iterator[tuple[str, str, int]]:
     end of its run of name characters (`a-b-c`), and not found; no prefixed name
     starts before that end either, so the rest of the run is read without looking again.
     """
+    unterminated: dict[str, int]
+    end: int | None
     position, unterminated, no_prefixed_name_before = 0, {}, 0
     while position < len(text):
         in_a_name = position < no_prefixed_name_before
@@ -125,7 +128,8 @@ def _scan(text: str) -> Iterator[tuple[str, str, int]]:
         assert match is not None  # `other` matches any character
         kind, end = match.lastgroup or "other", match.end()
         if kind == "word" and not in_a_name and text[position] != "_":  # "_" starts no prefix: nothing was read
-            no_prefixed_name_before = _NAME_RUN.match(text, position).end()
+            # `*`: always matches
+            no_prefixed_name_before = cast("re.Match[str]", _NAME_RUN.match(text, position)).end()
         if kind == "quote":
             quote = match.group()
             end = _string_end(text, position, quote, unterminated)
@@ -344,7 +348,7 @@ def read_every_token(query: str, max_nesting: int = MAX_NESTING) -> str | None:
     prologues = [_prologue(view) for view in views]
     for keyword in sorted({k for k, _ in prologues if k in _UPDATE_KEYWORDS}):
         raise refuse_update(keyword)
-    for view, (_, declared) in zip(views, prologues):
+    for view, (_, declared) in zip(views, prologues, strict=False):
         spelled = "service" in view.lower()  # a token naming SERVICE spells it
         if spelled and any(_names_service(kind, value, declared) for kind, value in tokens(view)):
             raise refuse_service()

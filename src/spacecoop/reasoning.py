@@ -87,7 +87,7 @@ def reason(ontology: Graph, data: Graph, *, full: bool = False) -> Reasoned:
     )
     # The instances: the data's resources in the id/ space and its blank nodes
     # (whether they appear as subjects or only as objects).
-    instances = {s for s in data.subjects() if isinstance(s, BNode)}
+    instances: set[BNode | URIRef] = {s for s in data.subjects() if isinstance(s, BNode)}
     instances |= {n for s, _p, o in data for n in (s, o) if isinstance(n, URIRef) and str(n).startswith(str(ID))}
     inferred = Graph()
     for s, p, o in closed:

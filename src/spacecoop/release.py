@@ -83,11 +83,15 @@ def _entry(root: Path, path: Path, statements: dict[str, int]) -> FileEntry:
     name = path.relative_to(root).as_posix()
     base = name[:-3] if name.endswith(".gz") else name
     triples = statements.get(base) if _rdf_extension(path.name) is not None else None
-    media = MEDIA_TYPES["gz"] if name.endswith(".gz") else MEDIA_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
+    media = (
+        MEDIA_TYPES["gz"]
+        if name.endswith(".gz")
+        else MEDIA_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
+    )
     return file_entry(root, path, media, triples)
 
 
-def write_files(repo: Repository, out: Path, checked: "Checked", inputs: str, docs: start_docs | None = None) -> str:
+def write_files(repo: Repository, out: Path, checked: Checked, inputs: str, docs: start_docs | None = None) -> str:
     """Write every release file into `out`; returns the release id.
 
     `docs` is the vocabulary documentation already being made (the build starts
@@ -102,7 +106,7 @@ def write_files(repo: Repository, out: Path, checked: "Checked", inputs: str, do
         raise
 
 
-def _write_files(repo: Repository, out: Path, checked: "Checked", inputs: str, docs: start_docs) -> str:
+def _write_files(repo: Repository, out: Path, checked: Checked, inputs: str, docs: start_docs) -> str:
     release = Release(out)
     loaded = checked.loaded
     statements: dict[str, int] = {}  # file name -> statements written (no file is parsed back)
@@ -190,7 +194,7 @@ def _exchange(a: Path, b: Path) -> bool:
     if renameat2 is None:
         return False
     at_fdcwd, rename_exchange = -100, 2
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    result: int = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
     return result == 0
 
 
@@ -203,7 +207,7 @@ class ReleaseWriteError(BuildError):
 
 
 def write_release(
-    repo: Repository, dist: Path, checked: "Checked", inputs: str, report: "BuildReport", docs: start_docs | None = None
+    repo: Repository, dist: Path, checked: Checked, inputs: str, report: BuildReport, docs: start_docs | None = None
 ) -> str:
     """Write the release beside `dist` and swap it in; `dist` is untouched on failure.
 

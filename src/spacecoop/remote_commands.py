@@ -17,8 +17,13 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TextIO, cast
+
+if TYPE_CHECKING:
+    from spacecoop.remote_store import Credentials, RemoteStore
+    from spacecoop.settings import Settings
 
 # For test suites: "module:function" of a callable that starts a store holding the release
 # folder it is given and returns (SPARQL endpoint URL, stop function). `spacecoop serve`
@@ -27,7 +32,7 @@ LAUNCHER_ENV = "SPACECOOP_BACKEND_LAUNCHER"
 BATCH_TRIPLES = 1000  # triples per INSERT request (blank-node groups are never split)
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     load = commands.add_parser(
         "load",
         help="load the release into an external SPARQL store (SPARQL 1.1 Update)",
@@ -63,7 +68,7 @@ def _add_auth_arguments(parser: argparse.ArgumentParser, prefix: str = "") -> No
                         help="HTTP authentication scheme (default basic; Virtuoso's /sparql-auth wants digest)")
 
 
-def _credentials(user: str | None, password_env: str, scheme: str):
+def _credentials(user: str | None, password_env: str, scheme: str) -> Credentials | None:
     from spacecoop.remote_store import Credentials
 
     if not user:
@@ -97,7 +102,7 @@ def batches(triples: Sequence[Any], size: int) -> Iterable[list[Any]]:
 
     for t in triples:
         nodes = [n for n in (t.subject, t.object) if isinstance(n, ox.BlankNode)]
-        for a, b in zip(nodes, nodes[1:]):
+        for a, b in zip(nodes, nodes[1:], strict=False):
             parent[find(a)] = find(b)
     groups: dict[Any, list[Any]] = {}
     singles: list[list[Any]] = []
@@ -143,8 +148,8 @@ def write_bulk_files(dist: Path, folder: Path, *, union: bool = True) -> list[Pa
     return written
 
 
-def load_release(dist: Path, endpoint: str, *, credentials=None, batch: int = BATCH_TRIPLES,
-                 timeout: float = 300.0, union: bool = True, out=sys.stderr) -> dict[str, int]:
+def load_release(dist: Path, endpoint: str, *, credentials: Credentials | None = None, batch: int = BATCH_TRIPLES,
+                 timeout: float = 300.0, union: bool = True, out: TextIO = sys.stderr) -> dict[str, int]:
     """Replace each of the release's graphs in the store at `endpoint`; returns triples per graph."""
     import httpx
     import pyoxigraph as ox
@@ -229,7 +234,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------
 
 
-def _extend_serve(commands: argparse._SubParsersAction) -> None:
+def _extend_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `--backend URL` to `spacecoop serve` (registered by spacecoop.server.commands)."""
     serve = commands.choices.get("serve")
     if serve is None or any("--backend" in action.option_strings for action in serve._actions):
@@ -243,7 +248,7 @@ def _extend_serve(commands: argparse._SubParsersAction) -> None:
     serve.set_defaults(func=lambda args: cmd_serve_backend(args, original))
 
 
-def cmd_serve_backend(args: argparse.Namespace, serve_embedded) -> int:
+def cmd_serve_backend(args: argparse.Namespace, serve_embedded: Callable[[argparse.Namespace], int]) -> int:
     """`spacecoop serve`, with the store opened on the backend when one is given."""
     backend = args.backend or os.environ.get("SPACECOOP_BACKEND")
     launcher = os.environ.get(LAUNCHER_ENV)
@@ -256,14 +261,15 @@ def cmd_serve_backend(args: argparse.Namespace, serve_embedded) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one log line per backend request
     credentials = _credentials(args.backend_user, args.backend_password_env, args.backend_auth)
 
-    def open_remote(arguments: argparse.Namespace, settings: Any, workers: int):
+    def open_remote(arguments: argparse.Namespace, settings: Settings, workers: int) -> RemoteStore:
         from spacecoop.remote_store import RemoteStore, check_release
 
         assert settings.dist is not None  # prepared and pinned by cmd_serve
         check_release(settings.dist)
+        stop: Callable[[], object] | None
         endpoint, stop = backend, None
         if not endpoint:
-            endpoint, stop = _launch(launcher, settings.dist)
+            endpoint, stop = _launch(cast(str, launcher), settings.dist)  # not None: both unset returned early
         try:
             store = RemoteStore.open(settings.dist, endpoint, credentials=credentials)
             store.max_nesting = settings.max_nesting
@@ -278,8 +284,8 @@ def cmd_serve_backend(args: argparse.Namespace, serve_embedded) -> int:
     return server_commands.cmd_serve(args, open_remote)
 
 
-def _launch(spec: str, dist: Path):
+def _launch(spec: str, dist: Path) -> tuple[str, Callable[[], object]]:
     import importlib
 
     module_name, _, function = spec.partition(":")
-    return getattr(importlib.import_module(module_name), function)(dist)
+    return cast("tuple[str, Callable[[], object]]", getattr(importlib.import_module(module_name), function)(dist))

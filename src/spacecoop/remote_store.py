@@ -29,9 +29,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -41,7 +42,8 @@ from spacecoop.engine import EngineLoop
 from spacecoop.escaped_names import expand_escaped_prefixed_names
 from spacecoop.layout import Release
 from spacecoop.namespaces import EXAMPLES_GRAPH, GRAPH, ONTOLOGY_GRAPH
-from spacecoop.query_policy import ASK, GRAPH as GRAPH_FORM, MAX_NESTING, SELECT, names_dataset
+from spacecoop.query_policy import ASK, MAX_NESTING, SELECT, names_dataset
+from spacecoop.query_policy import GRAPH as GRAPH_FORM
 from spacecoop.sparql_store import SPARQL_JSON, SparqlStore
 from spacecoop.store import (
     BackendUnavailable,
@@ -102,7 +104,7 @@ def release_quads(release: Release) -> list[ox.Quad]:
         fmt = ox.RdfFormat.N_QUADS if graph is None else ox.RdfFormat.TURTLE
         fresh: dict[str, ox.BlankNode] = {}
 
-        def local(term: Any) -> Any:
+        def local(term: Any, fresh: dict[str, ox.BlankNode] = fresh) -> Any:  # called in this iteration only
             if isinstance(term, ox.BlankNode):
                 return fresh.setdefault(term.value, ox.BlankNode())
             return term
@@ -131,7 +133,8 @@ def graph_sizes(quads: Iterable[ox.Quad]) -> dict[str, int]:
     seen = {q for q in quads if isinstance(q.graph_name, ox.NamedNode)}
     sizes: dict[str, int] = {}
     for quad in seen:
-        sizes[quad.graph_name.value] = sizes.get(quad.graph_name.value, 0) + 1
+        name = cast(ox.NamedNode, quad.graph_name).value  # `seen` holds only named graphs
+        sizes[name] = sizes.get(name, 0) + 1
     return sizes
 
 
@@ -225,7 +228,7 @@ class HttpBackend:
 
     canonical = False  # each store writes its own SPARQL-JSON: terms are read and written again
 
-    def __init__(self, endpoint: str, graphs: Sequence[str], *, credentials: Credentials | None = None) -> None:
+    def __init__(self, endpoint: str, graphs: Iterable[str], *, credentials: Credentials | None = None) -> None:
         self.endpoint = endpoint
         self.name = f"the backend {endpoint}"
         self.graphs = sorted(graphs)
@@ -373,7 +376,7 @@ class RemoteStore(SparqlStore):
 
     @classmethod
     def open(cls, dist: Path, endpoint: str, *, credentials: Credentials | None = None,
-             check: bool = True) -> "RemoteStore":
+             check: bool = True) -> RemoteStore:
         """A store over `endpoint` for the release in `dist`; `check` compares what the backend holds."""
         release = Release(dist)
         release_id = check_release(dist)

@@ -58,6 +58,7 @@ import urllib.parse
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeGuard, cast
 
 import owlrl
 import pyoxigraph as ox
@@ -66,6 +67,7 @@ from owlrl.DatatypeHandling import AltXSDToPYTHON
 from owlrl.XsdDatatypes import OWL_Datatype_Subsumptions, OWL_RL_Datatypes
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.term import Identifier, Node
 
 from .errors import BuildError
 from .namespaces import ID, OWLRL_ERROR, SCO
@@ -251,7 +253,7 @@ def _shown(term: object) -> str:
     return str(term)
 
 
-def _values(variables: str, rows: Iterable[tuple]) -> str:
+def _values(variables: str, rows: Iterable[tuple[object, ...]]) -> str:
     body = " ".join("(" + " ".join(_sparql(t) for t in row) + ")" for row in rows)
     return f"VALUES ({variables}) {{ {body} }}"
 
@@ -259,11 +261,12 @@ def _values(variables: str, rows: Iterable[tuple]) -> str:
 # --- The vocabulary --------------------------------------------------------------------------------
 
 
-def _is_schema_term(term: object) -> bool:
+def _is_schema_term(term: object) -> TypeGuard[URIRef]:
     return isinstance(term, URIRef) and str(term).startswith(_SCHEMA_NAMESPACES)
 
 
-_VOCABULARIES: dict[frozenset, Vocabulary] = {}
+_VOCABULARIES: dict[frozenset[tuple[Node, Node, Node]], Vocabulary] = {}
+_Pair = tuple[Identifier, Identifier]  # two terms of the closure (rdflib's, hence comparable)
 
 
 @dataclass
@@ -271,19 +274,19 @@ class Vocabulary:
     """The rule tables read from owlrl's closure of the vocabulary."""
 
     closure: Graph
-    subclass: set[tuple[object, object]] = field(default_factory=set)  # cax-sco (and cax-eqc)
-    domain: set[tuple[object, object]] = field(default_factory=set)
-    range: set[tuple[object, object]] = field(default_factory=set)
-    subproperty: set[tuple[object, object]] = field(default_factory=set)  # prp-spo1 (and prp-eqp)
-    inverse: set[tuple[object, object]] = field(default_factory=set)  # both directions
-    symmetric: set[object] = field(default_factory=set)
-    transitive: set[object] = field(default_factory=set)
-    functional: set[object] = field(default_factory=set)
-    inverse_functional: set[object] = field(default_factory=set)
-    irreflexive: set[object] = field(default_factory=set)
-    asymmetric: set[object] = field(default_factory=set)
-    disjoint: list[tuple[object, object]] = field(default_factory=list)  # owl:disjointWith, as stated
-    all_disjoint: list[list[object]] = field(default_factory=list)  # owl:AllDisjointClasses members
+    subclass: set[_Pair] = field(default_factory=set)  # cax-sco (and cax-eqc)
+    domain: set[_Pair] = field(default_factory=set)
+    range: set[_Pair] = field(default_factory=set)
+    subproperty: set[_Pair] = field(default_factory=set)  # prp-spo1 (and prp-eqp)
+    inverse: set[_Pair] = field(default_factory=set)  # both directions
+    symmetric: set[Identifier] = field(default_factory=set)
+    transitive: set[Identifier] = field(default_factory=set)
+    functional: set[Identifier] = field(default_factory=set)
+    inverse_functional: set[Identifier] = field(default_factory=set)
+    irreflexive: set[Identifier] = field(default_factory=set)
+    asymmetric: set[Identifier] = field(default_factory=set)
+    disjoint: list[_Pair] = field(default_factory=list)  # owl:disjointWith, as stated
+    all_disjoint: list[list[Identifier]] = field(default_factory=list)  # owl:AllDisjointClasses members
     errors: list[str] = field(default_factory=list)  # owlrl's, on the vocabulary alone
     schema_terms: set[object] = field(default_factory=set)
 
@@ -318,7 +321,7 @@ class Vocabulary:
                 if _is_schema_term(o) and o not in SUPPORTED_TYPES:
                     problems.add(f"{g.qname(o)} (the type of {_shown(s)})")
             elif _is_schema_term(o) and o not in SUPPORTED_TYPES and o not in SUPPORTED_TERMS and p != OWL.sameAs:
-                problems.add(f"{g.qname(o)} (in {_shown(s)} {g.qname(p)} {_shown(o)})")
+                problems.add(f"{g.qname(o)} (in {_shown(s)} {g.qname(cast(str, p))} {_shown(o)})")
             if p == OWL.sameAs and s != o:
                 problems.add(f"owl:sameAs between vocabulary terms ({_shown(s)}, {_shown(o)})")
             if p == OWL.members and (s, RDF.type, OWL.AllDisjointClasses) not in g:
@@ -327,35 +330,37 @@ class Vocabulary:
         # subproperty of rdfs:subClassOf...) would need the vocabulary closure redone.
         for p, c in set(g.subject_objects(RDFS.domain)) | set(g.subject_objects(RDFS.range)):
             if c in SCHEMA_TYPES:
-                problems.add(f"{_shown(p)} has the domain or range {g.qname(c)}: instances would become schema")
+                problems.add(
+                    f"{_shown(p)} has the domain or range {g.qname(cast(str, c))}: instances would become schema"
+                )
         for c1, c2 in g.subject_objects(RDFS.subClassOf):
             if c2 in SCHEMA_TYPES and c1 != c2:
-                problems.add(f"{_shown(c1)} is a subclass of {g.qname(c2)}: instances would become schema")
+                problems.add(f"{_shown(c1)} is a subclass of {g.qname(cast(str, c2))}: instances would become schema")
         for p in (OWL.inverseOf, RDFS.subPropertyOf, OWL.equivalentProperty):
             for p1, p2 in g.subject_objects(p):
                 for q in (p1, p2):
                     if _is_schema_term(q) and q != RDF.type:
-                        problems.add(f"{g.qname(p)} on {g.qname(q)}: rules would derive schema triples")
+                        problems.add(f"{g.qname(cast(str, p))} on {g.qname(q)}: rules would derive schema triples")
         if problems:
             raise UnsupportedVocabulary(sorted(problems))
 
     def _read(self) -> None:
         g = self.closure
-        for c1, c2 in g.subject_objects(RDFS.subClassOf):
+        for c1, c2 in cast("Iterator[_Pair]", g.subject_objects(RDFS.subClassOf)):
             if c1 != c2:
                 self.subclass.add((c1, c2))
-        for c1, c2 in g.subject_objects(OWL.equivalentClass):
+        for c1, c2 in cast("Iterator[_Pair]", g.subject_objects(OWL.equivalentClass)):
             if c1 != c2:
                 self.subclass |= {(c1, c2), (c2, c1)}
-        for p1, p2 in g.subject_objects(RDFS.subPropertyOf):
+        for p1, p2 in cast("Iterator[_Pair]", g.subject_objects(RDFS.subPropertyOf)):
             if p1 != p2:
                 self.subproperty.add((p1, p2))
-        for p1, p2 in g.subject_objects(OWL.equivalentProperty):
+        for p1, p2 in cast("Iterator[_Pair]", g.subject_objects(OWL.equivalentProperty)):
             if p1 != p2:
                 self.subproperty |= {(p1, p2), (p2, p1)}
-        self.domain = set(g.subject_objects(RDFS.domain))
-        self.range = set(g.subject_objects(RDFS.range))
-        for p1, p2 in g.subject_objects(OWL.inverseOf):
+        self.domain = set(cast("Iterator[_Pair]", g.subject_objects(RDFS.domain)))
+        self.range = set(cast("Iterator[_Pair]", g.subject_objects(RDFS.range)))
+        for p1, p2 in cast("Iterator[_Pair]", g.subject_objects(OWL.inverseOf)):
             self.inverse |= {(p1, p2), (p2, p1)}
         kinds = {
             OWL.SymmetricProperty: self.symmetric, OWL.TransitiveProperty: self.transitive,
@@ -363,11 +368,11 @@ class Vocabulary:
             OWL.IrreflexiveProperty: self.irreflexive, OWL.AsymmetricProperty: self.asymmetric,
         }
         for kind, members in kinds.items():
-            members.update(g.subjects(RDF.type, kind))
-        self.disjoint = sorted(g.subject_objects(OWL.disjointWith))
-        for owner in sorted(g.subjects(RDF.type, OWL.AllDisjointClasses)):
+            members.update(cast("Iterator[Identifier]", g.subjects(RDF.type, kind)))
+        self.disjoint = sorted(cast("Iterator[_Pair]", g.subject_objects(OWL.disjointWith)))
+        for owner in sorted(cast("Iterator[Identifier]", g.subjects(RDF.type, OWL.AllDisjointClasses))):
             for head in g.objects(owner, OWL.members):
-                self.all_disjoint.append(list(g.items(head)))
+                self.all_disjoint.append(list(cast("Iterator[Identifier]", g.items(head))))
         self.errors = [
             str(g.value(node, OWLRL_ERROR.error)) for node in g.subjects(RDF.type, OWLRL_ERROR.ErrorMessage)
         ]
@@ -381,9 +386,8 @@ class Vocabulary:
     def individuals(self) -> Iterator[tuple[object, object, object]]:
         """The vocabulary's own assertions about individuals (`sco:over a sco:Qualifier`)."""
         for s, o in self.closure.subject_objects(RDF.type):
-            if not _is_schema_term(o) or o in (OWL.Thing, OWL.Nothing):
-                if not isinstance(s, Literal):
-                    yield s, RDF.type, o
+            if (not _is_schema_term(o) or o in (OWL.Thing, OWL.Nothing)) and not isinstance(s, Literal):
+                yield s, RDF.type, o
 
 
 # --- The store ----------------------------------------------------------------------------------
@@ -398,7 +402,9 @@ def _update(store: ox.Store, operations: list[str]) -> None:
 
 
 def _count(store: ox.Store, graph: ox.NamedNode) -> int:
-    rows = list(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}"))
+    rows = list(
+        cast(ox.QuerySolutions, store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}"))
+    )
     return int(rows[0]["n"].value)
 
 
@@ -411,7 +417,7 @@ def _schema_in_data(store: ox.Store) -> Graph:
         f"SELECT ?s ?p ?o WHERE {{ {{ VALUES ?p {{ {predicates} }} ?s ?p ?o }} "
         f"UNION {{ VALUES ?o {{ {types} }} ?s a ?o BIND(rdf:type AS ?p) }} }}"
     )
-    for row in store.query(query, prefixes={"rdf": _RDF}):
+    for row in cast(ox.QuerySolutions, store.query(query, prefixes={"rdf": _RDF})):
         found.add((to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"])))
     return found
 
@@ -421,7 +427,7 @@ def _input_predicates(store: ox.Store) -> list[ox.NamedNode]:
     annotations = {str(a) for a in _ANNOTATIONS}
     schema = {str(p) for p in SCHEMA_PREDICATES}
     kept = []
-    for row in store.query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }"):
+    for row in cast(ox.QuerySolutions, store.query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }")):
         p = row["p"].value
         if p in annotations or p in schema:
             continue
@@ -435,7 +441,8 @@ def _copy_input(store: ox.Store, vocabulary: Vocabulary) -> None:
     predicates = " ".join(str(p) for p in _input_predicates(store))
     types = " ".join(_sparql(t) for t in sorted(SCHEMA_TYPES))
     operations = [
-        f"INSERT {{ GRAPH {ALL} {{ ?s ?p ?o }} }} WHERE {{ VALUES ?p {{ {predicates} }} ?s ?p ?o FILTER(!isLITERAL(?o)) }}",
+        f"INSERT {{ GRAPH {ALL} {{ ?s ?p ?o }} }} WHERE {{ VALUES ?p {{ {predicates} }} ?s ?p ?o "
+        f"FILTER(!isLITERAL(?o)) }}",
         f"INSERT {{ GRAPH {ALL} {{ ?s ?p ?object }} }} WHERE {{ VALUES ?p {{ {predicates} }} ?s ?p ?o "
         f"FILTER(isLITERAL(?o)) BIND({_literal_iri_expression('?o')} AS ?object) }}",
         f"DELETE {{ GRAPH {ALL} {{ ?s a ?o }} }} WHERE {{ VALUES ?o {{ {types} }} GRAPH {ALL} {{ ?s a ?o }} }}",
@@ -467,7 +474,7 @@ def _datatype_rules(store: ox.Store, vocabulary: Vocabulary) -> tuple[list[str],
         f"SELECT DISTINCT ?o WHERE {{ GRAPH {ALL} {{ ?s ?p ?o }} "
         f'FILTER(isIRI(?o) && STRSTARTS(STR(?o), "{LITERAL}")) }}'
     )
-    for row in store.query(query):
+    for row in cast(ox.QuerySolutions, store.query(query)):
         iri = row["o"].value
         datatype = _rdflib_datatype(iri)
         if datatype not in rl_datatypes:
@@ -483,12 +490,12 @@ def _datatype_rules(store: ox.Store, vocabulary: Vocabulary) -> tuple[list[str],
     # The vocabulary's own literals count as used.
     for _s, _p, o in vocabulary.closure:
         if isinstance(o, Literal) and o.datatype in rl_datatypes:
-            used.add(o.datatype)
+            used.add(cast(URIRef, o.datatype))
     # Resources typed with a datatype get the datatypes it implies (owlrl's "explicit" datatypes).
     values = " ".join(_sparql(d) for d in OWL_RL_Datatypes)
-    used |= {URIRef(row["d"].value) for row in store.query(
+    used |= {URIRef(row["d"].value) for row in cast(ox.QuerySolutions, store.query(
         f"SELECT DISTINCT ?d WHERE {{ VALUES ?d {{ {values} }} GRAPH {ALL} {{ ?s a ?d }} }}"
-    )}
+    ))}
     implied = [(d, i) for d, supers in OWL_Datatype_Subsumptions.items() if d in used for i in supers]
     used |= {i for _d, i in implied}
     operations = []
@@ -499,7 +506,8 @@ def _datatype_rules(store: ox.Store, vocabulary: Vocabulary) -> tuple[list[str],
         operations.append(
             f"INSERT {{ GRAPH {ALL} {{ ?s a ?i }} GRAPH {ROUND(0)} {{ ?s a ?i }} }} WHERE {{ "
             f"{_values('?d ?i', implied)} GRAPH {ALL} {{ ?s a ?d }} "
-            f'FILTER(isBLANK(?s) || !STRSTARTS(STR(?s), "{LITERAL}")) FILTER NOT EXISTS {{ GRAPH {ALL} {{ ?s a ?i }} }} }}'
+            f'FILTER(isBLANK(?s) || !STRSTARTS(STR(?s), "{LITERAL}")) '
+            f"FILTER NOT EXISTS {{ GRAPH {ALL} {{ ?s a ?i }} }} }}"
         )
     _update(store, operations)
     pairs = [(left, right) for left, _p, right in OWLRL_Datatypes_Disjointness if left in used and right in used]
@@ -609,7 +617,9 @@ def _fixpoint(store: ox.Store, vocabulary: Vocabulary) -> int:
         new = ROUND(n)
         ops = _rules(vocabulary, delta, new, _has_same_as(store))
         # What ALL already had, and owl:sameAs x x, are not new.
-        ops.append(f"DELETE {{ GRAPH {new} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {new} {{ ?s ?p ?o }} GRAPH {ALL} {{ ?s ?p ?o }} }}")
+        ops.append(
+            f"DELETE {{ GRAPH {new} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {new} {{ ?s ?p ?o }} GRAPH {ALL} {{ ?s ?p ?o }} }}"
+        )
         ops.append(f"DELETE {{ GRAPH {new} {{ ?s owl:sameAs ?s }} }} WHERE {{ GRAPH {new} {{ ?s owl:sameAs ?s }} }}")
         # One update each: pyoxigraph reads its own pending writes slowly within one transaction.
         for op in ops:
@@ -636,14 +646,17 @@ def _consistency(store: ox.Store, vocabulary: Vocabulary, datatype_pairs: list[t
     v = vocabulary
 
     def select(query: str) -> Iterator[ox.QuerySolution]:
-        return iter(store.query(query, prefixes={"owl": _OWL, "rdf": _RDF}))
+        return iter(cast(ox.QuerySolutions, store.query(query, prefixes={"owl": _OWL, "rdf": _RDF})))
 
     disjoint = list(v.disjoint) + datatype_pairs
     if disjoint:
         for row in select(
             f"SELECT ?c1 ?c2 ?x WHERE {{ {_values('?c1 ?c2', disjoint)} GRAPH {ALL} {{ ?x a ?c1 . ?x a ?c2 }} }}"
         ):
-            errors.append(f"Disjoint classes {_shown(row['c1'])} and {_shown(row['c2'])} have a common individual {_shown(row['x'])}")
+            errors.append(
+                f"Disjoint classes {_shown(row['c1'])} and {_shown(row['c2'])} "
+                f"have a common individual {_shown(row['x'])}"
+            )
     for members in v.all_disjoint:
         if len(members) < 2:
             continue
@@ -662,7 +675,8 @@ def _consistency(store: ox.Store, vocabulary: Vocabulary, datatype_pairs: list[t
                         errors.append(f"Disjoint classes {members[i]} and {later} have a common individual {_shown(x)}")
     if v.irreflexive:
         for row in select(
-            f"SELECT ?p ?x WHERE {{ {_values('?p', [(p,) for p in sorted(v.irreflexive)])} GRAPH {ALL} {{ ?x ?p ?x }} }}"
+            f"SELECT ?p ?x WHERE {{ {_values('?p', [(p,) for p in sorted(v.irreflexive)])} "
+            f"GRAPH {ALL} {{ ?x ?p ?x }} }}"
         ):
             errors.append(f"Irreflexive property used on {_shown(row['x'])} with {_shown(row['p'])}")
     if v.asymmetric:
@@ -671,7 +685,8 @@ def _consistency(store: ox.Store, vocabulary: Vocabulary, datatype_pairs: list[t
             f"GRAPH {ALL} {{ ?x ?p ?y . ?y ?p ?x }} }}"
         ):
             errors.append(
-                f"Erroneous usage of asymmetric property {_shown(row['p'])} on {_shown(row['x'])} and {_shown(row['y'])}"
+                f"Erroneous usage of asymmetric property {_shown(row['p'])} "
+                f"on {_shown(row['x'])} and {_shown(row['y'])}"
             )
     for row in select(f"SELECT ?x WHERE {{ GRAPH {ALL} {{ ?x a owl:Nothing }} }}"):
         errors.append(f"{_shown(row['x'])} is defined of type 'Nothing'")
@@ -681,7 +696,8 @@ def _consistency(store: ox.Store, vocabulary: Vocabulary, datatype_pairs: list[t
     query = (
         f"SELECT ?x ?y ?different (({_instance_test('?x')}) AS ?xi) (({_instance_test('?y')}) AS ?yi) "
         f"WHERE {{ GRAPH {ALL} {{ ?x owl:sameAs ?y }} "
-        f"BIND(EXISTS {{ GRAPH {ALL} {{ {{ ?x owl:differentFrom ?y }} UNION {{ ?y owl:differentFrom ?x }} }} }} AS ?different) }}"
+        f"BIND(EXISTS {{ GRAPH {ALL} {{ {{ ?x owl:differentFrom ?y }} UNION {{ ?y owl:differentFrom ?x }} }} }} "
+        f"AS ?different) }}"
     )
     for row in select(query):
         x, y = to_rdflib(row["x"]), to_rdflib(row["y"])
@@ -721,7 +737,7 @@ def _published(store: ox.Store, vocabulary: Vocabulary, ontology: Graph, rounds:
         }}"""
     ontology_subjects = {str(s) for s in ontology.subjects()}
     found: list[ox.Triple] = []
-    for triple in store.query(query, prefixes={"owl": _OWL, "rdf": _RDF}):
+    for triple in cast(ox.QueryTriples, store.query(query, prefixes={"owl": _OWL, "rdf": _RDF})):
         s, p, o = triple.subject, triple.predicate, triple.object
         if isinstance(o, ox.NamedNode) and o.value.startswith((LITERAL, SKOLEM)):
             o = to_oxigraph(to_rdflib(o))
@@ -740,8 +756,13 @@ def _published(store: ox.Store, vocabulary: Vocabulary, ontology: Graph, rounds:
                 continue
             if p == OWLRL_ERROR.error:
                 continue
-            triple = ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # vocabulary blank nodes kept
-            if next(store.quads_for_pattern(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()), None) is None:
+            # vocabulary blank nodes kept
+            triple = ox.Triple(
+                cast(ox.NamedNode, to_oxigraph(s)), cast(ox.NamedNode, to_oxigraph(p)), to_oxigraph(o)
+            )
+            if next(
+                store.quads_for_pattern(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()), None
+            ) is None:
                 found.append(triple)
     return list(dict.fromkeys(found))  # the store's order, each triple once
 

@@ -120,7 +120,8 @@ def _install(program: bytes) -> bool:
     prctl.restype = ctypes.c_int
     if prctl(_PR_SET_NO_NEW_PRIVS, 1, None, 0, 0) != 0:
         return False
-    return prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.addressof(fprog), 0, 0) == 0
+    result: int = prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.addressof(fprog), 0, 0)
+    return result == 0
 
 
 def deny_network() -> bool:

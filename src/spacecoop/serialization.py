@@ -9,8 +9,9 @@ sorted (types first), and pyoxigraph writes every format from that order.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
+from typing import cast
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -193,7 +194,7 @@ def serialize_counted(
         items = list(quads)
     else:
         seen: set[ox.Triple] = set()
-        items = []
+        items = cast("list[ox.Triple]", [])
         for quad in quads:
             triple = quad.triple
             if triple not in seen:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Callable, Mapping, get_type_hints
+from typing import Any, cast, get_type_hints
 
 from spacecoop.query_policy import MAX_NESTING
 from spacecoop.server.proxies import invalid_items
@@ -123,7 +124,8 @@ class Settings:
                 (self.keep_alive <= 0, "the keep-alive timeout must be positive"),
                 (self.max_connections < 1, "at least one connection must be allowed"),
                 (bool(invalid_items(self.forwarded_allow_ips)),
-                 f"--forwarded-allow-ips: not an address or network: {', '.join(invalid_items(self.forwarded_allow_ips))}"),
+                 "--forwarded-allow-ips: not an address or network: "
+                 f"{', '.join(invalid_items(self.forwarded_allow_ips))}"),
                 (self.query_memory < 64, "a query needs at least 64 MB of memory"),
                 (self.workers < 1, "at least one query engine is needed"),
                 (self.processes < 0, "the number of processes cannot be negative"),
@@ -148,7 +150,7 @@ def flag(setting: Field[Any]) -> str:
 def _parser(setting: Field[Any]) -> Callable[[str], Any]:
     kind = get_type_hints(Settings)[setting.name]
     if kind in (int, float, str):
-        return kind
+        return cast("Callable[[str], Any]", kind)
     return Path  # Path and Path | None
 
 

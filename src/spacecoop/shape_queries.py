@@ -56,15 +56,17 @@ import logging
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import pyoxigraph as ox
-from pyshacl.rdfutil import stringify_node
 from pyshacl.rdfutil.compare import compare_literal
+from pyshacl.rdfutil.stringify import stringify_node
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
+from rdflib.term import Node
 
 from .errors import BuildError
 from .rules import to_oxigraph, to_rdflib
@@ -75,6 +77,8 @@ VOCABULARY = ox.NamedNode(SCRATCH + "vocabulary")
 FN = SCRATCH + "fn:"
 _XSD_BOOLEAN = ox.NamedNode(str(XSD.boolean))
 _TRUE, _FALSE = ox.Literal("true", datatype=_XSD_BOOLEAN), ox.Literal("false", datatype=_XSD_BOOLEAN)
+# A term of a pyoxigraph query solution (what the SPARQL custom functions take and return).
+_OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 # --- What the shapes may use -------------------------------------------------------------------
 
@@ -118,7 +122,7 @@ TOP_LEVEL_ONLY = {SH.lessThan, SH.sparql}
 SINGLE_VALUED = (SH.datatype, SH.nodeKind, SH.minLength, SH.maxLength, SH.languageIn, SH.uniqueLang,
                  SH.minCount, SH.maxCount, SH.qualifiedMinCount, SH.qualifiedMaxCount, SH.flags)
 PROPERTY_SHAPE_ONLY = (SH.minCount, SH.maxCount, SH.uniqueLang, SH.lessThan)
-_RANGE = {
+_RANGE: dict[URIRef, Callable[[int], bool]] = {
     SH.minInclusive: lambda c: c >= 0, SH.minExclusive: lambda c: c > 0,
     SH.maxInclusive: lambda c: c <= 0, SH.maxExclusive: lambda c: c < 0,
 }
@@ -142,7 +146,7 @@ class UnsupportedShapes(BuildError):
 # --- The shapes graph ---------------------------------------------------------------------------
 
 
-def _items(graph: Graph, head: object) -> list:
+def _items(graph: Graph, head: Node | None) -> list[Node]:
     return list(Collection(graph, head)) if head is not None else []
 
 
@@ -170,20 +174,20 @@ class Shapes:
         self.all = found
         self.targeted = {s for s in found if any((s, t, None) in g for t in TARGETS)}
 
-    def path(self, shape: object) -> object | None:
+    def path(self, shape: Node) -> Node | None:
         return self.graph.value(shape, SH.path)
 
-    def severity(self, shape: object) -> URIRef:
+    def severity(self, shape: Node) -> Node:
         return self.graph.value(shape, SH.severity) or SH.Violation
 
-    def deactivated(self, shape: object) -> bool:
+    def deactivated(self, shape: Node) -> bool:
         value = self.graph.value(shape, SH.deactivated)
         return isinstance(value, Literal) and value.value is True
 
-    def messages(self, node: object) -> list[Literal]:
-        return list(self.graph.objects(node, SH.message))
+    def messages(self, node: Node) -> list[Literal]:
+        return list(cast(Iterator[Literal], self.graph.objects(node, SH.message)))
 
-    def nested(self, shape: object) -> Iterator[object]:
+    def nested(self, shape: Node) -> Iterator[Node]:
         """The shapes this shape's constraints refer to (not sh:property)."""
         g = self.graph
         for p in (SH["and"], SH["or"], SH.xone):
@@ -213,7 +217,7 @@ def check_shapes(shapes: Graph) -> Shapes:
     model = Shapes(shapes)
     g = shapes
     problems: set[str] = set()
-    nested: set[object] = set()
+    nested: set[Node] = set()
     stack = [n for s in model.all for n in model.nested(s)]
     while stack:
         node = stack.pop()
@@ -223,7 +227,7 @@ def check_shapes(shapes: Graph) -> Shapes:
             stack.extend(g.objects(node, SH.property))
     for shape in model.all:
         where = _name(g, shape)
-        for p, o in g.predicate_objects(shape):
+        for p, _o in g.predicate_objects(shape):
             if str(p).startswith(str(SH)) and p not in COMPONENTS and p not in AUXILIARY and p not in DESCRIPTIVE:
                 problems.add(f"{_name(g, p)} (on {where})")
             if shape in nested and p in TOP_LEVEL_ONLY:
@@ -277,7 +281,7 @@ def check_shapes(shapes: Graph) -> Shapes:
     return model
 
 
-def _path_problems(g: Graph, path: object) -> list[str]:
+def _path_problems(g: Graph, path: Node) -> list[str]:
     if isinstance(path, URIRef):
         return []
     if isinstance(path, Literal):
@@ -294,7 +298,7 @@ def _path_problems(g: Graph, path: object) -> list[str]:
     return ["an unknown path form"]
 
 
-def sparql_path(g: Graph, path: object) -> str:
+def sparql_path(g: Graph, path: Node) -> str:
     """A SHACL property path as a SPARQL property path."""
     if isinstance(path, URIRef):
         return f"<{path}>"
@@ -313,13 +317,14 @@ def sparql_path(g: Graph, path: object) -> str:
 # --- Literal checks, with pyshacl's rules ------------------------------------------------------
 
 
-def _rdflib(term: object) -> object:
+def _rdflib(term: object) -> URIRef | BNode | Literal:
     return to_rdflib(term)
 
 
-def _datatype_matches(v: object, rule: URIRef) -> bool:
+def _datatype_matches(v: object, rule: Node) -> bool:
     """DatatypeConstraintComponent.evaluate, for one value node."""
-    from datetime import date, datetime, time as time_of_day
+    from datetime import date, datetime
+    from datetime import time as time_of_day
     from decimal import Decimal
 
     if not isinstance(v, Literal):
@@ -329,7 +334,7 @@ def _datatype_matches(v: object, rule: URIRef) -> bool:
         value = value_node.value
         if rule in (XSD.string, RDF.langString):
             return isinstance(value, (str, bytes))
-        checks = {
+        checks: dict[Node, type[object]] = {
             XSD.integer: int, XSD.float: float, XSD.decimal: Decimal, XSD.boolean: bool,
             XSD.date: date, XSD.time: time_of_day, XSD.dateTime: datetime,
         }
@@ -350,9 +355,8 @@ def _datatype_matches(v: object, rule: URIRef) -> bool:
 
 def _value_string(v: object) -> str:
     """StringBasedConstraintBase.value_node_to_string."""
-    if isinstance(v, Literal):
-        if v.value is not None and v.datatype in (None, RDF.langString, XSD.string):
-            return str(v.value)
+    if isinstance(v, Literal) and v.value is not None and v.datatype in (None, RDF.langString, XSD.string):
+        return str(v.value)
     return str(v)
 
 
@@ -364,7 +368,7 @@ def _range_matches(v: object, bound: Literal, parameter: URIRef) -> bool:
     if bound_is_string != v_is_string:
         return False
     try:
-        return _RANGE[parameter](compare_literal(v, bound))
+        return _RANGE[parameter](compare_literal(v, bound))  # type: ignore[no-untyped-call]
     except (TypeError, NotImplementedError):
         return False  # values that cannot be compared do not conform: pyshacl's value_range_constraints
 
@@ -382,7 +386,7 @@ def _less_than(v: object, c: object) -> bool:
     if isinstance(v, BNode) or isinstance(c, BNode):
         raise ValueError("Cannot use sh:lessThan to compare a BlankNode.")
 
-    def plain(node: object) -> tuple[object, bool]:
+    def plain(node: object) -> tuple[Any, bool]:  # a str or the node itself, compared with `<` below
         if isinstance(node, URIRef):
             return str(node), True
         if isinstance(node, Literal) and isinstance(node.value, str):
@@ -399,11 +403,11 @@ class Checks:
     """The Python side of the queries: each literal check as a SPARQL function, cached."""
 
     def __init__(self) -> None:
-        self.functions: dict[ox.NamedNode, Callable] = {}
-        self._tests: list[Callable[[object], bool]] = []
+        self.functions: dict[ox.NamedNode, Callable[..., _OxTerm | None]] = {}
+        self._tests: list[Callable[..., bool]] = []
         self.calls = 0
 
-    def register(self, test: Callable[[object], bool]) -> str:
+    def register(self, test: Callable[..., bool]) -> str:
         """A SPARQL function name for `test(value node)`; use as `<name>(?value)`."""
         index = len(self._tests)
         self._tests.append(test)
@@ -432,14 +436,14 @@ class Checks:
 class Result:
     """One validation result, with the terms (for the report graph) as well as the Finding."""
 
-    severity: URIRef
-    focus: object  # rdflib term
-    path: object | None
-    value: object | None
+    severity: Node
+    focus: Node  # rdflib term
+    path: Node | None
+    value: Node | None
     message: Literal | None  # as pyshacl writes it: sh:message with its language, substituted ones plain
-    shape: object
+    shape: Node
     component: URIRef
-    constraint: object | None = None
+    constraint: Node | None = None
 
     def finding(self) -> Finding:
         return Finding(
@@ -453,7 +457,7 @@ class Result:
         )
 
 
-def _shown(graph: Graph | None, node: object) -> str:
+def _shown(graph: Graph | None, node: Node) -> str:
     """pyshacl's stringify_node, on the shapes graph or (None) on the data graph."""
     return stringify_node(graph if graph is not None else Graph(), node)
 
@@ -466,7 +470,7 @@ class Context:
     store: ox.Store
     shapes: Shapes
     checks: Checks
-    subclasses: dict[object, set[object]]
+    subclasses: dict[Node, set[Node]]
     results: list[Result] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     _fresh: int = 0
@@ -475,14 +479,14 @@ class Context:
         self._fresh += 1
         return f"?{base}{self._fresh}"
 
-    def select(self, query: str, label: str = "") -> list[dict[str, object]]:
+    def select(self, query: str, label: str = "") -> list[dict[str, _OxTerm]]:
         """The solutions of a SELECT on the data graph, as {variable name: term} (unbound left out)."""
         start = time.perf_counter()
-        solutions = self.store.query(
+        solutions = cast(ox.QuerySolutions, self.store.query(
             query, default_graph=[ox.DefaultGraph(), VOCABULARY], custom_functions=self.checks.functions
-        )
+        ))
         names = [v.value for v in solutions.variables]
-        rows = [{n: t for n, t in zip(names, row) if t is not None} for row in solutions]
+        rows = [{n: t for n, t in zip(names, row, strict=False) if t is not None} for row in solutions]
         if label:
             self.timings[label] = self.timings.get(label, 0.0) + time.perf_counter() - start
         return rows
@@ -497,7 +501,7 @@ class Compiler:
 
     # Focus and value nodes ---------------------------------------------------------------------
 
-    def instance_of(self, node: str, classes: Iterable[object]) -> str:
+    def instance_of(self, node: str, classes: Iterable[Node]) -> str:
         """A SPARQL pattern: `node` is an instance of one of `classes` or of their subclasses."""
         every = set().union(*(self.ctx.subclasses.get(c, {c}) for c in classes))
         if any(isinstance(c, BNode) for c in every):  # blank nodes cannot be written into VALUES
@@ -505,7 +509,7 @@ class Compiler:
         t = self.ctx.var("t")
         return f"{node} a {t} . VALUES {t} {{ {' '.join(_term(c) for c in sorted(every, key=str))} }}"
 
-    def targets(self, shape: object) -> str:
+    def targets(self, shape: Node) -> str:
         """SELECT DISTINCT ?this: the shape's focus nodes."""
         g = self.g
         parts = []
@@ -521,7 +525,7 @@ class Compiler:
             parts.append(f"{{ ?any {_term(p)} ?this }}")
         return "SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " }"
 
-    def value_pattern(self, shape: object, this: str, value: str) -> str:
+    def value_pattern(self, shape: Node, this: str, value: str) -> str:
         path = self.ctx.shapes.path(shape)
         if path is None:
             return f"BIND({this} AS {value})"
@@ -529,7 +533,7 @@ class Compiler:
 
     # Conformance of a node to a shape, as a SPARQL expression ------------------------------------
 
-    def conforms(self, shape: object, node: str, strict: bool = False) -> str:
+    def conforms(self, shape: Node, node: str, strict: bool = False) -> str:
         """SPARQL boolean: `node` conforms to `shape` (pyshacl's nested validation).
 
         pyshacl runs with allow_warnings: for sh:or, sh:and, sh:xone, sh:not and qualified
@@ -553,21 +557,22 @@ class Compiler:
             else:
                 y = self.ctx.var("y")
                 terms.append(f"NOT EXISTS {{ {node} {step} {y} . FILTER(!({self.value_test(shape, p, o, y)})) }}")
-        for p in g.objects(shape, SH.property):
+        for prop in g.objects(shape, SH.property):
             y = self.ctx.var("y")
-            terms.append(f"NOT EXISTS {{ {node} {step} {y} . FILTER(!({self.conforms(p, y, strict)})) }}")
+            terms.append(f"NOT EXISTS {{ {node} {step} {y} . FILTER(!({self.conforms(prop, y, strict)})) }}")
         return "(" + " && ".join(terms) + ")" if terms else "true"
 
-    def _constraints(self, shape: object) -> list[tuple[URIRef, object]]:
-        return sorted(((p, o) for p, o in self.g.predicate_objects(shape) if p in COMPONENTS), key=str)
+    def _constraints(self, shape: Node) -> list[tuple[URIRef, Node]]:
+        # the keys of COMPONENTS are IRIs: a predicate found there is a URIRef
+        return sorted(((cast(URIRef, p), o) for p, o in self.g.predicate_objects(shape) if p in COMPONENTS), key=str)
 
-    def value_test(self, shape: object, p: URIRef, o: object, v: str) -> str:
+    def value_test(self, shape: Node, p: URIRef, o: Node, v: str) -> str:
         """SPARQL boolean: the value node `v` passes the value-level constraint (p, o)."""
         g, checks = self.g, self.ctx.checks
         if p == SH["class"]:
             return f"EXISTS {{ {self.instance_of(v, [o])} }}"
         if p == SH.nodeKind:
-            kinds = {
+            kinds: dict[Node, str] = {
                 SH.IRI: "isIRI({v})", SH.BlankNode: "isBLANK({v})", SH.Literal: "isLITERAL({v})",
                 SH.BlankNodeOrIRI: "(isIRI({v}) || isBLANK({v}))",
                 SH.BlankNodeOrLiteral: "(isBLANK({v}) || isLITERAL({v}))",
@@ -577,9 +582,10 @@ class Compiler:
         if p == SH.datatype:
             return f"{checks.register(lambda x, rule=o: _datatype_matches(x, rule))}({v})"
         if p in _RANGE:
-            return f"{checks.register(lambda x, bound=o, kind=p: _range_matches(x, bound, kind))}({v})"
+            return f"{checks.register(lambda x, bound=o, kind=p: _range_matches(x, cast(Literal, bound), kind))}({v})"
         if p in (SH.minLength, SH.maxLength):
-            n = int(o)
+            n = int(cast(Literal, o))
+            test: Callable[..., bool]
             if p == SH.minLength:
                 test = lambda x, n=n: n == 0 or (not isinstance(x, BNode) and len(_value_string(x)) >= n)  # noqa: E731
             else:
@@ -590,12 +596,14 @@ class Compiler:
             for f in g.objects(shape, SH.flags):
                 flags |= (re.I if "i" in str(f).lower() else 0) | (re.M if "m" in str(f).lower() else 0)
                 break
-            text = str(o.value) if o.value is not None and len(o.value) > 1 else str(o)
+            value = cast(Literal, o).value
+            text = str(value) if value is not None and len(value) > 1 else str(o)
             matcher = re.compile(text, flags)
-            test = lambda x, m=matcher: not isinstance(x, BNode) and bool(m.match(_value_string(x)) or m.search(_value_string(x)))  # noqa: E731
+            test = lambda x, m=matcher: not isinstance(x, BNode) and bool(  # noqa: E731
+                m.match(_value_string(x)) or m.search(_value_string(x)))
             return f"{checks.register(test)}({v})"
         if p == SH.languageIn:
-            languages = {str(x.value).lower() for x in _items(g, o)}
+            languages = {str(cast(Literal, x).value).lower() for x in _items(g, o)}
             return f"{checks.register(lambda x, langs=languages: _language_matches(x, langs))}({v})"
         if p == SH.hasValue:
             return f"sameTerm({v}, {_term(o)})"
@@ -617,7 +625,7 @@ class Compiler:
             return "true"  # pyshacl ignores qualified counts on node shapes
         raise UnsupportedShapes([f"{_name(g, p)} (on {_name(g, shape)})"])
 
-    def set_test(self, shape: object, p: URIRef, o: object, node: str, step: str | None) -> str:
+    def set_test(self, shape: Node, p: URIRef, o: Node, node: str, step: str | None) -> str:
         """SPARQL boolean for a constraint on the set of values (counts, hasValue, uniqueLang)."""
         def values(k: int, condition: Callable[[str], str] | None = None) -> str:
             ys = [self.ctx.var("y") for _ in range(k)]
@@ -630,10 +638,10 @@ class Compiler:
             return patterns + (f" FILTER({' && '.join(conditions)})" if conditions else "")
 
         if p == SH.minCount:
-            k = int(o)
+            k = int(cast(Literal, o))
             return "true" if k == 0 else f"EXISTS {{ {values(k)} }}"
         if p == SH.maxCount:
-            return f"NOT EXISTS {{ {values(int(o) + 1)} }}"
+            return f"NOT EXISTS {{ {values(int(cast(Literal, o)) + 1)} }}"
         if p == SH.hasValue:
             y = self.ctx.var("y")
             pattern = f"BIND({node} AS {y})" if step is None else f"{node} {step} {y} ."
@@ -649,16 +657,16 @@ class Compiler:
             tests = []
             conforming = lambda y, q=o: self.conforms(q, y)  # noqa: E731
             for m in self.g.objects(shape, SH.qualifiedMinCount):
-                if int(m) > 0:
-                    tests.append(f"EXISTS {{ {values(int(m), conforming)} }}")
+                if int(cast(Literal, m)) > 0:
+                    tests.append(f"EXISTS {{ {values(int(cast(Literal, m)), conforming)} }}")
             for m in self.g.objects(shape, SH.qualifiedMaxCount):
-                tests.append(f"NOT EXISTS {{ {values(int(m) + 1, conforming)} }}")
+                tests.append(f"NOT EXISTS {{ {values(int(cast(Literal, m)) + 1, conforming)} }}")
             return "(" + " && ".join(tests) + ")" if tests else "true"
         raise UnsupportedShapes([f"{_name(self.g, p)} (on {_name(self.g, shape)})"])
 
     # Violations of a targeted shape -------------------------------------------------------------
 
-    def validate(self, shape: object, focus: str) -> None:
+    def validate(self, shape: Node, focus: str) -> None:
         """Every result of `shape` for the focus nodes of the SELECT `focus` (binding ?this)."""
         shapes = self.ctx.shapes
         if shapes.deactivated(shape):
@@ -681,20 +689,22 @@ class Compiler:
                 if p == SH.node:
                     # pyshacl nests the node shape's own results under each failure (sh:detail);
                     # validation.validate() lists them as findings too.
-                    failing = (f"SELECT DISTINCT ?this WHERE {{ {{ SELECT (?this AS ?parent) WHERE {{ {{ {focus} }} }} }} "
-                               f"{self.value_pattern(shape, '?parent', '?this')} FILTER(!({self.conforms(o, '?this', strict=True)})) }}")
+                    failing = (f"SELECT DISTINCT ?this WHERE {{ "
+                               f"{{ SELECT (?this AS ?parent) WHERE {{ {{ {focus} }} }} }} "
+                               f"{self.value_pattern(shape, '?parent', '?this')} "
+                               f"FILTER(!({self.conforms(o, '?this', strict=True)})) }}")
                     self.validate(o, failing)
         for prop in g.objects(shape, SH.property):
             if shapes.path(shape) is None:
                 inner = focus
             else:
                 inner = (f"SELECT DISTINCT ?this WHERE {{ {{ SELECT (?this AS ?parent) WHERE {{ {{ {focus} }} }} }} "
-                         f"?parent {sparql_path(g, shapes.path(shape))} ?this }}")
+                         f"?parent {sparql_path(g, cast(Node, shapes.path(shape)))} ?this }}")
             self.validate(prop, inner)
 
-    def result(self, shape: object, component: str, focus: object, value: object | None, *,
-               path: object | None = None, messages: list | None = None, constraint: object | None = None,
-               bound: dict | None = None, generic: Callable[[], str] | None = None) -> None:
+    def result(self, shape: Node, component: str, focus: _OxTerm, value: _OxTerm | None, *,
+               path: Node | None = None, messages: list[Literal] | None = None, constraint: Node | None = None,
+               bound: Mapping[str, Node] | None = None, generic: Callable[..., str] | None = None) -> None:
         shapes = self.ctx.shapes
         shape_path = shapes.path(shape)
         own = shapes.messages(shape)
@@ -715,7 +725,7 @@ class Compiler:
             constraint=constraint,
         ))
 
-    def value_constraint(self, shape: object, p: URIRef, rule: object, focus: str, label: str) -> None:
+    def value_constraint(self, shape: Node, p: URIRef, rule: Node, focus: str, label: str) -> None:
         """A constraint on each value node: the values that fail it."""
         test = self.value_test(shape, p, rule, "?value")
         query = (f"SELECT DISTINCT ?this ?value WHERE {{ {{ {focus} }} {self.value_pattern(shape, '?this', '?value')} "
@@ -724,19 +734,20 @@ class Compiler:
             self.result(shape, COMPONENTS[p], row["this"], row["value"],
                         generic=lambda v=row["value"], f=row["this"]: self.generic(shape, p, rule, f, v))
 
-    def has_value(self, shape: object, h: object, focus: str, label: str) -> None:
+    def has_value(self, shape: Node, h: Node, focus: str, label: str) -> None:
         values = self.value_pattern(shape, "?this", "?value")
-        query = f"SELECT ?this WHERE {{ {{ {focus} }} FILTER NOT EXISTS {{ {values} FILTER(sameTerm(?value, {_term(h)})) }} }}"
+        query = (f"SELECT ?this WHERE {{ {{ {focus} }} "
+                 f"FILTER NOT EXISTS {{ {values} FILTER(sameTerm(?value, {_term(h)})) }} }}")
         for row in self.ctx.select(query, label):
             self.result(shape, COMPONENTS[SH.hasValue], row["this"], None,
                         generic=lambda f=row["this"]: self.generic(shape, SH.hasValue, h, f, None))
 
-    def set_constraint(self, shape: object, p: URIRef, o: object, focus: str, label: str) -> None:
+    def set_constraint(self, shape: Node, p: URIRef, o: Node, focus: str, label: str) -> None:
         g = self.g
         path = self.ctx.shapes.path(shape)
         values = self.value_pattern(shape, "?this", "?value")
         if p == SH.minCount:
-            n = int(o)
+            n = int(cast(Literal, o))
             if n == 0:
                 return
             query = (f"SELECT ?this WHERE {{ {{ {focus} }} OPTIONAL {{ {values} }} }} "
@@ -748,14 +759,15 @@ class Compiler:
                             generic=lambda f=row["this"]: self.generic(shape, p, o, f, None))
         elif p == SH.maxCount:
             query = (f"SELECT ?this WHERE {{ {{ {focus} }} {values} }} "
-                     f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {int(o)})")
+                     f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {int(cast(Literal, o))})")
             for row in self.ctx.select(query, label):
                 self.result(shape, COMPONENTS[p], row["this"], None,
                             generic=lambda f=row["this"]: self.generic(shape, p, o, f, None))
         elif p == SH.uniqueLang:
             if not (isinstance(o, Literal) and o.value is True) or path is None:
                 return
-            query = (f"SELECT ?this ?lang WHERE {{ {{ {focus} }} {values} FILTER(isLITERAL(?value) && LANG(?value) != \"\") "
+            query = (f"SELECT ?this ?lang WHERE {{ {{ {focus} }} {values} "
+                     f"FILTER(isLITERAL(?value) && LANG(?value) != \"\") "
                      f"BIND(LCASE(LANG(?value)) AS ?lang) }} GROUP BY ?this ?lang HAVING (COUNT(DISTINCT ?value) > 1)")
             for row in self.ctx.select(query, label):
                 self.result(shape, COMPONENTS[p], row["this"], None,
@@ -766,8 +778,8 @@ class Compiler:
             for q in g.objects(shape, SH.qualifiedValueShape):
                 if q != o:
                     continue
-                minimum = next((int(m) for m in g.objects(shape, SH.qualifiedMinCount)), None)
-                maximum = next((int(m) for m in g.objects(shape, SH.qualifiedMaxCount)), None)
+                minimum = next((int(cast(Literal, m)) for m in g.objects(shape, SH.qualifiedMinCount)), None)
+                maximum = next((int(cast(Literal, m)) for m in g.objects(shape, SH.qualifiedMaxCount)), None)
                 step = sparql_path(g, path)
                 query = (f"SELECT ?this (COUNT(DISTINCT ?value) AS ?n) WHERE {{ {{ {focus} }} "
                          f"OPTIONAL {{ ?this {step} ?value . FILTER({self.conforms(q, '?value')}) }} }} GROUP BY ?this")
@@ -778,14 +790,15 @@ class Compiler:
                     conditions.append(f"COUNT(DISTINCT ?value) > {maximum}")
                 query += f" HAVING ({' || '.join(conditions)})"
                 for row in self.ctx.select(query, label):
-                    n = int(row["n"].value)
-                    generic = lambda: self.generic(shape, p, q, None, None)  # noqa: E731
+                    n = int(cast(ox.Literal, row["n"]).value)
+                    # called at once by self.result, within this iteration of q
+                    generic = lambda: self.generic(shape, p, q, None, None)  # noqa: E731, B023
                     if maximum is not None and n > maximum:
                         self.result(shape, "QualifiedMaxCountConstraintComponent", row["this"], None, generic=generic)
                     if minimum is not None and n < minimum:
                         self.result(shape, "QualifiedMinCountConstraintComponent", row["this"], None, generic=generic)
 
-    def less_than(self, shape: object, other: object, focus: str, label: str) -> None:
+    def less_than(self, shape: Node, other: Node, focus: str, label: str) -> None:
         for compared in self.g.objects(shape, SH.lessThan):
             if compared != other:
                 continue
@@ -795,9 +808,10 @@ class Compiler:
                 value, compare = _rdflib(row["value"]), _rdflib(row["compare"])
                 if not _less_than(value, compare):
                     self.result(shape, COMPONENTS[SH.lessThan], row["this"], row["value"],
-                                generic=lambda f=row["this"], v=row["value"], c=compared: self.generic(shape, SH.lessThan, c, f, v))
+                                generic=lambda f=row["this"], v=row["value"], c=compared:
+                                self.generic(shape, SH.lessThan, c, f, v))
 
-    def sparql(self, shape: object, constraint: object, focus: str, label: str) -> None:
+    def sparql(self, shape: Node, constraint: Node, focus: str, label: str) -> None:
         g = self.g
         if self.ctx.shapes.deactivated(constraint):
             return
@@ -810,10 +824,10 @@ class Compiler:
         if path is not None:
             select = re.sub(r"([\s{}()])\$PATH", lambda m: m.group(1) + sparql_path(g, path), select)
         select = re.sub(r"[$?]currentShape\b", _term(shape), select)
-        where = re.search(r"\bWHERE\s*\{", select, flags=re.I) or re.search(r"\{", select)
+        where = cast("re.Match[str]", re.search(r"\bWHERE\s*\{", select, flags=re.I) or re.search(r"\{", select))
         query = prefixes + _minus_rewrite(select[:where.end()] + f" {{ {focus} }} " + select[where.end():])
-        messages = list(g.objects(constraint, SH.message))
-        seen: set = set()
+        messages = list(cast(Iterator[Literal], g.objects(constraint, SH.message)))
+        seen: set[tuple[object, ...]] = set()
         for row in self.ctx.select(query, label):
             bound = dict(row)
             this = bound.pop("this", None)
@@ -849,7 +863,9 @@ class Compiler:
         term = _rdflib(node) if not isinstance(node, (URIRef, BNode, Literal)) else node
         graph = Graph()
         if isinstance(term, BNode):
-            stack, seen = [to_oxigraph(term)], set()
+            stack: list[ox.BlankNode]
+            seen: set[ox.BlankNode]
+            stack, seen = [cast(ox.BlankNode, to_oxigraph(term))], set()
             while stack and len(seen) < 1000:
                 subject = stack.pop()
                 if subject in seen:
@@ -862,10 +878,10 @@ class Compiler:
                             stack.append(quad.object)
         return stringify_node(graph, term)
 
-    def generic(self, shape: object, p: URIRef, rule: object, focus: object | None, value: object | None) -> str:
+    def generic(self, shape: Node, p: URIRef, rule: Node, focus: object | None, value: object | None) -> str:
         g = self.g
-        sg = lambda n: _shown(g, n)  # noqa: E731
-        data = lambda n: self.shown_data(n)  # noqa: E731
+        sg: Callable[[Node], str] = lambda n: _shown(g, n)  # noqa: E731
+        data: Callable[[object], str] = lambda n: self.shown_data(n)  # noqa: E731
         path = self.ctx.shapes.path(shape)
         if p == SH["class"]:
             rules = list(g.objects(shape, SH["class"]))
@@ -876,11 +892,11 @@ class Compiler:
         if p == SH.nodeKind:
             return f"Value is not of Node Kind {sg(rule)}"
         if p == SH.minCount:
-            return (f"Less than {rule.value} values on {data(focus)}->{sg(path)}" if path is not None
-                    else f"Less than {rule.value} values on {data(focus)}")
+            return (f"Less than {cast(Literal, rule).value} values on {data(focus)}->{sg(path)}" if path is not None
+                    else f"Less than {cast(Literal, rule).value} values on {data(focus)}")
         if p == SH.maxCount:
-            return (f"More than {rule.value} values on {data(focus)}->{sg(path)}" if path is not None
-                    else f"More than {rule.value} values on {data(focus)}")
+            return (f"More than {cast(Literal, rule).value} values on {data(focus)}->{sg(path)}" if path is not None
+                    else f"More than {cast(Literal, rule).value} values on {data(focus)}")
         if p in _RANGE:
             op = {SH.minInclusive: ">=", SH.minExclusive: ">", SH.maxInclusive: "<=", SH.maxExclusive: "<"}[p]
             rules = list(g.objects(shape, p))
@@ -892,8 +908,9 @@ class Compiler:
             return f"String length not <= {data(rule)}"
         if p == SH.pattern:
             rules = list(g.objects(shape, SH.pattern))
-            return (f"Value does not match pattern '{rules[0].value}'" if len(rules) < 2
-                    else "Value does not match every pattern in ('{}')".format("', '".join(str(r.value) for r in rules)))
+            return (f"Value does not match pattern '{cast(Literal, rules[0]).value}'" if len(rules) < 2
+                    else "Value does not match every pattern in ('{}')".format(
+                        "', '".join(str(cast(Literal, r).value) for r in rules)))
         if p == SH.languageIn:
             return f"String language is not in {sg(rule)}"
         if p == SH.lessThan:
@@ -935,9 +952,9 @@ class Compiler:
             text = ",".join(sg(s) for s in value_shapes)
             counts = ""
             for m in g.objects(shape, SH.qualifiedMinCount):
-                counts += f" MinCount {m.value}"
+                counts += f" MinCount {cast(Literal, m).value}"
             for m in g.objects(shape, SH.qualifiedMaxCount):
-                counts += f" MaxCount {m.value}"
+                counts += f" MaxCount {cast(Literal, m).value}"
             if len(value_shapes) > 1:
                 return f"Focus node does not conform to shapes{counts}: ({text})"
             return f"Focus node does not conform to shape{counts}: {text}"
@@ -957,11 +974,15 @@ _TOKEN = re.compile(
 _NOT_IN_MINUS = {"OPTIONAL", "UNION", "MINUS", "BIND", "VALUES", "GRAPH", "SERVICE", "SELECT", "EXISTS", "NOT"}
 
 
-def _tokens(text: str) -> list[tuple[str, str, int, int]]:
-    return [(m.lastgroup, m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+_Token = tuple[str, str, int, int]  # (group name, text, start, end)
 
 
-def _matching(tokens: list, i: int) -> int:
+def _tokens(text: str) -> list[_Token]:
+    # every alternative of _TOKEN is a named group and one of them always matches: lastgroup is set
+    return [(cast(str, m.lastgroup), m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def _matching(tokens: list[_Token], i: int) -> int:
     """The index of the token closing the bracket opened at tokens[i]."""
     depth = 0
     for j in range(i, len(tokens)):
@@ -1021,7 +1042,7 @@ def _minus_rewrite(query: str) -> str:
     return "".join(out)
 
 
-def _minus_safe(inner: list) -> bool:
+def _minus_safe(inner: list[_Token]) -> bool:
     pattern_vars: set[str] = set()
     filter_vars: set[str] = set()
     i = 0
@@ -1054,10 +1075,10 @@ def _term(node: object) -> str:
     return str(to_oxigraph(node))
 
 
-def _substitute(message: str, variables: dict) -> str:
+def _substitute(message: str, variables: Mapping[str, object]) -> str:
     """pyshacl's {?var} / {$var} substitution in SPARQL constraint messages."""
     for var, val in variables.items():
-        message = re.sub("{{[?$]{}}}".format(var), str(val), message)
+        message = re.sub(f"{{[?$]{var}}}", str(val), message)
     return message
 
 
@@ -1074,13 +1095,13 @@ class Timings:
 LAST = Timings()
 
 
-def _subclasses(store: ox.Store) -> dict[object, set[object]]:
+def _subclasses(store: ox.Store) -> dict[Node, set[Node]]:
     """Each class's subclasses (itself included) along rdfs:subClassOf in the data graph."""
-    supers: dict[object, set[object]] = defaultdict(set)
+    supers: dict[Node, set[Node]] = defaultdict(set)
     query = f"SELECT DISTINCT ?sub ?super WHERE {{ ?sub <{RDFS.subClassOf}> ?super }}"
-    for row in store.query(query, default_graph=[ox.DefaultGraph(), VOCABULARY]):
+    for row in cast(ox.QuerySolutions, store.query(query, default_graph=[ox.DefaultGraph(), VOCABULARY])):
         supers[_rdflib(row["sub"])].add(_rdflib(row["super"]))
-    subclasses: dict[object, set[object]] = defaultdict(set)
+    subclasses: dict[Node, set[Node]] = defaultdict(set)
     for cls in list(supers):
         seen, stack = {cls}, [cls]
         while stack:
@@ -1117,7 +1138,11 @@ def validate_store(store: ox.Store, shapes: Graph, ontology: Graph) -> Validatio
     quiet.setLevel(logging.CRITICAL)
     drop_scratch(store)
     try:
-        store.extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), VOCABULARY) for s, p, o in ontology)
+        store.extend(
+            ox.Quad(cast("ox.NamedNode | ox.BlankNode", to_oxigraph(s)), cast(ox.NamedNode, to_oxigraph(p)),
+                    to_oxigraph(o), VOCABULARY)
+            for s, p, o in ontology
+        )
         ctx = Context(store, model, Checks(), _subclasses(store))
         steps["prepare"] = time.perf_counter() - start
         compiler = Compiler(ctx)
@@ -1137,12 +1162,14 @@ def validate_store(store: ox.Store, shapes: Graph, ontology: Graph) -> Validatio
 
 def report_graph(results: Iterable[Result], conforms: bool, shapes: Graph) -> Graph:
     """A SHACL validation report like pyshacl's (blank-node paths copied from the shapes)."""
-    from pyshacl.rdfutil import clone_blank_node
+    from pyshacl.rdfutil.clone import clone_blank_node
 
     report = Graph()
     report.bind("sh", SH)
     node = BNode()
-    triples = [(node, RDF.type, SH.ValidationReport), (node, SH.conforms, Literal(conforms))]
+    triples: list[tuple[Node, Node, Node]] = [
+        (node, RDF.type, SH.ValidationReport), (node, SH.conforms, Literal(conforms))
+    ]
     for r in results:
         result = BNode()
         triples += [

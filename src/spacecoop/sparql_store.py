@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import pyoxigraph as ox
 import rdflib
@@ -114,12 +114,12 @@ def serialize_solutions(variables: list[str], rows: list[Any], media_type: str) 
     if media_type == "text/tab-separated-values":
         return tsv
     parsed = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV)
-    return parsed.serialize(format=RESULTS_FORMATS[media_type])  # type: ignore[no-any-return]
+    return cast(bytes, parsed.serialize(format=RESULTS_FORMATS[media_type]))  # no output: returns the bytes
 
 
 def _boolean_body(value: bool, media_type: str) -> bytes:
     parsed = ox.parse_query_results(json.dumps({"head": {}, "boolean": value}), ox.QueryResultsFormat.JSON)
-    return parsed.serialize(format=RESULTS_FORMATS[media_type])  # type: ignore[no-any-return]
+    return cast(bytes, parsed.serialize(format=RESULTS_FORMATS[media_type]))  # no output: returns the bytes
 
 
 class _Terms:
@@ -223,7 +223,7 @@ class SparqlStore:
 
     async def execute_async(
         self, request: QueryRequest, media_type: str, *, timeout: float, max_rows: int | None,
-        disconnected: "asyncio.Future[object] | None" = None,
+        disconnected: asyncio.Future[object] | None = None,
     ) -> QueryResult:
         """`execute` from the server's event loop; `disconnected` completes when the client goes away."""
         return await self._driver.submit(self._execute(request, media_type, timeout, max_rows), disconnected)
@@ -305,7 +305,8 @@ class SparqlStore:
                 raise self._cut_short(body, error) from None
         else:
             variables, rows = _solutions(self._json(body))
-        return [{name: to_rdflib(term) for name, term in zip(variables, row) if term is not None} for row in rows]
+        return [{name: to_rdflib(term) for name, term in zip(variables, row, strict=False) if term is not None}
+                for row in rows]
 
     def construct(self, query: str, *, timeout: float) -> rdflib.Graph:
         return self._driver.run(self._construct(query, timeout))

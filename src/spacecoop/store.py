@@ -12,8 +12,9 @@ Every method that evaluates a query takes a time limit and raises
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Protocol
 
 
 class StoreError(Exception):
@@ -92,7 +93,7 @@ class Store(Protocol):
         """Rows of a SELECT as rdflib terms keyed by variable name (for pages and tools)."""
         ...
 
-    def construct(self, query: str, *, timeout: float) -> "object":
+    def construct(self, query: str, *, timeout: float) -> object:
         """The rdflib.Graph of a CONSTRUCT/DESCRIBE (for pages and resource descriptions)."""
         ...
 

@@ -89,7 +89,9 @@ def ontology_html(ontology: Graph) -> str:
     return DocsJob(ontology).result()
 
 
-_SET_CLASS = re.compile(r"<td>(?P<body>(?:(?!</td>).)*?<span class=\"cardinality\">(?:or|and)</span>.*?)</td>", re.DOTALL)
+_SET_CLASS = re.compile(
+    r"<td>(?P<body>(?:(?!</td>).)*?<span class=\"cardinality\">(?:or|and)</span>.*?)</td>", re.DOTALL
+)
 _JOIN = re.compile(r'(\s*<span class="cardinality">(?:or|and)</span>)')
 
 
@@ -108,7 +110,8 @@ def _sort_class_unions(html: str) -> str:
 
 
 _ENTRY = re.compile(
-    r'<div class="[^"]*entity[^"]*" id="(?P<id>[^"]+)">\s*<h3>.*?</h3>\s*<table>\s*<tr>\s*<th>IRI</th>\s*<td>\s*<code>(?P<iri>[^<]+)</code>',
+    r'<div class="[^"]*entity[^"]*" id="(?P<id>[^"]+)">\s*<h3>.*?</h3>\s*<table>\s*<tr>\s*'
+    r'<th>IRI</th>\s*<td>\s*<code>(?P<iri>[^<]+)</code>',
     re.DOTALL,
 )
 

@@ -111,7 +111,8 @@ def _make_stand_in_release(out: Path) -> Path:
             "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
             "triples": tools.oxigraph_count(path) if syntax else None,
         })
-    (out / "manifest.json").write_text(json.dumps({"generator": "spacecoop", "release": "interop-fixture", "files": files}, indent=1))
+    (out / "manifest.json").write_text(
+        json.dumps({"generator": "spacecoop", "release": "interop-fixture", "files": files}, indent=1))
     return out
 
 

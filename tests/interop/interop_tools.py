@@ -24,10 +24,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 from urllib.parse import urlencode
 
 import pytest
@@ -141,7 +141,8 @@ def rapper_count(path: Path) -> int:
             ["rapper", "--count", "--input", syntax.rapper, str(plain), "http://example.invalid/base"],
             capture_output=True, text=True, timeout=300,
         )
-    problems = [l for l in proc.stderr.splitlines() if " - Error" in l or " - Warning" in l or "Error -" in l or "Warning -" in l]
+    problems = [line for line in proc.stderr.splitlines()
+                if " - Error" in line or " - Warning" in line or "Error -" in line or "Warning -" in line]
     assert proc.returncode == 0 and not problems, f"rapper failed on {path.name}:\n{proc.stderr[-3000:]}"
     match = re.search(r"Parsing returned (\d+) triples?", proc.stderr)
     assert match, proc.stderr
@@ -208,7 +209,7 @@ def riot_counts(paths: Sequence[Path]) -> dict[Path, int]:
     for forced, files in groups.items():
         args = ["--validate", "--count"] + ([f"--syntax={forced}"] if forced else [])
         proc = jena("riotcmd.riot", *args, *[str(f) for f in files], check=False)
-        problems = [l for l in proc.stderr.splitlines() if " ERROR " in l or " WARN " in l]
+        problems = [line for line in proc.stderr.splitlines() if " ERROR " in line or " WARN " in line]
         assert proc.returncode == 0 and not problems, f"riot --validate failed:\n{proc.stderr[-4000:]}"
         found = {}
         for line in (proc.stdout + proc.stderr).splitlines():  # riot prints counts on stderr
@@ -279,7 +280,7 @@ def load_plan_quads(plan: Sequence[tuple[Path, str | None]]) -> list:
         # Blank-node labels are local to a file; pyoxigraph's parser keeps them as written.
         fresh: dict[str, object] = {}
 
-        def local(term):
+        def local(term, fresh=fresh):
             if isinstance(term, ox.BlankNode):
                 return fresh.setdefault(term.value, ox.BlankNode())
             return term
@@ -575,7 +576,7 @@ class Virtuoso:
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.http_port}/sparql"
 
-    def start(self, timeout: float = 90) -> "Virtuoso":
+    def start(self, timeout: float = 90) -> Virtuoso:
         self.db.mkdir(parents=True, exist_ok=True)
         self.load_dir.mkdir(parents=True, exist_ok=True)
         ini = self.workdir / "virtuoso.ini"
@@ -591,9 +592,9 @@ class Virtuoso:
             wait_for_port(self.sql_port, timeout, self.proc)
             wait_for_port(self.http_port, timeout, self.proc)
             self._wait_until_answers(timeout)
-        except Exception:
+        except Exception as err:
             self.stop()
-            raise RuntimeError(f"Virtuoso did not start:\n{self.log.read_text(errors='replace')[-3000:]}")
+            raise RuntimeError(f"Virtuoso did not start:\n{self.log.read_text(errors='replace')[-3000:]}") from err
         return self
 
     def _wait_until_answers(self, timeout: float) -> None:
@@ -659,7 +660,8 @@ class Virtuoso:
 
     def graph_counts(self, prefix: str = "https://w3id.org/spacecoop/") -> dict[str, int]:
         rows = self.select(
-            f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), \"{prefix}\")) }} GROUP BY ?g")
+            f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+            f"FILTER(STRSTARTS(STR(?g), \"{prefix}\")) }} GROUP BY ?g")
         return {r["g"]["value"]: int(r["n"]["value"]) for r in rows}
 
     def raw_query(self, query: str, accept: str = "application/sparql-results+json",
@@ -744,7 +746,7 @@ class Tdb2:
         """Many queries in one JVM (scripts/interop/TdbBatchQuery.java), same semantics as `answer`."""
         workdir.mkdir(parents=True, exist_ok=True)
         args = []
-        for i, (name, text) in enumerate(sorted(queries.items())):
+        for i, (_name, text) in enumerate(sorted(queries.items())):
             (workdir / f"{i}.rq").write_text(text)
             args += [str(workdir / f"{i}.rq"), str(workdir / f"{i}.out")]
         jena(str(TDB_BATCH_QUERY), str(self.location), *args, timeout=600)
@@ -892,7 +894,8 @@ def start_spacecoop(dist: Path, log: Path, *args: str, env: dict | None = None, 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"spacecoop serve exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+            raise RuntimeError(f"spacecoop serve exited with {proc.returncode}:\n"
+                               f"{log.read_text(errors='replace')[-3000:]}")
         with contextlib.suppress(httpx.TransportError):
             if httpx.get(served.url + "/health", timeout=2).status_code == 200:
                 return served

@@ -15,9 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import interop_tools as tools
+import pytest
 
 RUN = tools.REPO_ROOT / "scripts" / "bench" / "run.py"
 LD_KINDS = {"id-html", "id-turtle", "graph-html", "graph-trig"}

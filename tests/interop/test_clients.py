@@ -9,9 +9,8 @@ Every answer must equal the embedded store's own, in-process.
 
 from __future__ import annotations
 
-import pytest
-
 import interop_tools as tools
+import pytest
 
 pytestmark = pytest.mark.interop
 

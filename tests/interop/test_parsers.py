@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 import interop_tools as tools
+import pytest
 
 pytestmark = pytest.mark.interop
 

@@ -23,9 +23,8 @@ import threading
 import time
 
 import httpx
-import pytest
-
 import interop_tools as tools
+import pytest
 from known_differences import EMBEDDED_UNION_IS_A_BAG, VIRTUOSO_7_2
 
 pytestmark = pytest.mark.interop

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import interop_tools as tools
+import pytest
 
 pytestmark = pytest.mark.interop
 
@@ -134,7 +133,8 @@ def test_project_fixture_same_verdict(release, project_verdicts, fixture):
     violation = fixture.stem.startswith("invalid") and "severity: Warning" not in header
     assert py[0] is not violation, f"{fixture.name}: conforms={py[0]}"
     assert bool(py[1]) is fixture.stem.startswith("invalid"), f"{fixture.name}: {py[1]}"
-    assert py[1] == jena[1], f"{fixture.name}: the engines report different results:\npyshacl {py[1]}\nJena    {jena[1]}"
+    assert py[1] == jena[1], (f"{fixture.name}: the engines report different results:\n"
+                              f"pyshacl {py[1]}\nJena    {jena[1]}")
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +144,8 @@ def stand_in_verdicts(tmp_path_factory):
     data = workdir / "mini.nt"
     import pyoxigraph as ox
 
-    ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in tools.oxigraph_quads(tools.FIXTURES / "mini.trig")],
+    ox.serialize([ox.Triple(q.subject, q.predicate, q.object)
+                  for q in tools.oxigraph_quads(tools.FIXTURES / "mini.trig")],
                  output=str(data), format=ox.RdfFormat.N_TRIPLES)
     cases = {f.stem: [data, tools.FIXTURES / "mini-ontology.ttl", f] for f in STAND_IN_FIXTURES}
     cases["(valid)"] = [data, tools.FIXTURES / "mini-ontology.ttl"]

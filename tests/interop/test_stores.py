@@ -11,9 +11,8 @@ identity), the same order for ORDER BY keys, the same boolean, the same graph
 
 from __future__ import annotations
 
-import pytest
-
 import interop_tools as tools
+import pytest
 from known_differences import EMBEDDED_UNION_IS_A_BAG, VIRTUOSO_7_2
 
 pytestmark = pytest.mark.interop

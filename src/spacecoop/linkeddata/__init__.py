@@ -21,7 +21,8 @@ Canonical IRIs map onto the server's address (see `baseiri`).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, cast
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -41,10 +42,10 @@ def _bind(site: Site, view: Callable[..., Any]) -> Callable[[Request], Any]:
 
     if inspect.iscoroutinefunction(view):
         async def endpoint(request: Request) -> Response:
-            return await view(site, request)
+            return cast(Response, await view(site, request))
     else:
         def endpoint(request: Request) -> Response:  # type: ignore[misc]
-            return view(site, request)
+            return cast(Response, view(site, request))
     endpoint.__name__ = view.__name__
     endpoint.__doc__ = view.__doc__
     return endpoint

@@ -19,10 +19,13 @@ queryable at `/sparql`, but a page shows what the documents assert).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 from urllib.parse import quote
 
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
+from rdflib.term import Identifier
 from rdflib.term import Node as RdfNode
 
 from ..evidence import literal_int
@@ -112,7 +115,7 @@ class Value:
     language: str | None = None
     datatype: str | None = None
     types: list[str] = field(default_factory=list)
-    properties: list["PropertyValues"] = field(default_factory=list)
+    properties: list[PropertyValues] = field(default_factory=list)
 
 
 @dataclass
@@ -236,35 +239,43 @@ class ViewBuilder:
             nested = self.properties(graph, node, depth + 1) if depth < BLANK_DEPTH + 1 else []
             return Value(kind="blank", value=str(node), properties=nested)
         label, beside = self.label_pair(graph, node)
-        types = [self.label_pair(graph, t)[0] for t in sorted(graph.objects(node, RDF.type))]
-        return Value(kind="iri", value=str(node), label=label, beside=beside, href=self.iris.to_server(str(node)), types=types)
+        types = [self.label_pair(graph, t)[0]
+                 for t in sorted(cast("Iterable[Identifier]", graph.objects(node, RDF.type)))]
+        return Value(kind="iri", value=str(node), label=label, beside=beside, href=self.iris.to_server(str(node)),
+                     types=types)
 
-    def properties(self, graph: Graph, subject: RdfNode, depth: int = 0, skip: frozenset = frozenset()) -> list[PropertyValues]:
+    def properties(self, graph: Graph, subject: RdfNode, depth: int = 0,
+                   skip: frozenset[RdfNode] = frozenset()) -> list[PropertyValues]:
         rows: list[PropertyValues] = []
-        for predicate in sorted(set(graph.predicates(subject, None))):
+        for predicate in sorted(cast("set[Identifier]", set(graph.predicates(subject, None)))):
             if predicate in skip:
                 continue
-            values = [self.value(graph, o, depth) for o in sorted(graph.objects(subject, predicate))]
+            values = [self.value(graph, o, depth)
+                      for o in sorted(cast("Iterable[Identifier]", graph.objects(subject, predicate)))]
             values.sort(key=lambda v: ((v.label or v.value).lower(), v.value))
-            rows.append(PropertyValues(str(predicate), self.term_label(str(predicate)), self.iris.to_server(str(predicate)), values))
+            rows.append(PropertyValues(str(predicate), self.term_label(str(predicate)),
+                                       self.iris.to_server(str(predicate)), values))
         rows.sort(key=lambda row: (row.iri != str(RDF.type), row.label.lower()))
         return rows
 
     def incoming(self, graph: Graph, obj: URIRef) -> list[PropertyValues]:
         rows: list[PropertyValues] = []
-        for predicate in sorted({p for s, p in graph.subject_predicates(obj) if isinstance(s, URIRef)}):
+        for predicate in sorted(
+            cast("set[Identifier]", {p for s, p in graph.subject_predicates(obj) if isinstance(s, URIRef)})
+        ):
             if predicate == OA.hasBody:
                 continue  # shown as evidence
             subjects = [self.value(graph, s) for s in graph.subjects(predicate, obj) if isinstance(s, URIRef)]
             subjects.sort(key=lambda v: ((v.label or v.value).lower(), v.value))
-            rows.append(PropertyValues(str(predicate), self.term_label(str(predicate)), self.iris.to_server(str(predicate)), subjects))
+            rows.append(PropertyValues(str(predicate), self.term_label(str(predicate)),
+                                       self.iris.to_server(str(predicate)), subjects))
         rows.sort(key=lambda row: row.label.lower())
         return rows
 
     # -- evidence ----------------------------------------------------------
     def evidence(self, graph: Graph, body: URIRef) -> list[Quote]:
         quotes: list[Quote] = []
-        for annotation in sorted(graph.subjects(OA.hasBody, body)):
+        for annotation in sorted(cast("Iterable[Identifier]", graph.subjects(OA.hasBody, body))):
             for target in graph.objects(annotation, OA.hasTarget):
                 exact = prefix = suffix = None
                 start = end = None
@@ -299,9 +310,10 @@ class ViewBuilder:
         node = URIRef(iri)
         labels = self._labels(graph, node)
         label, beside = self.label_pair(graph, node)
-        types = [self.value(graph, t) for t in sorted(graph.objects(node, RDF.type))]
+        types = [self.value(graph, t) for t in sorted(cast("Iterable[Identifier]", graph.objects(node, RDF.type)))]
         definition = next(
-            (str(o) for p in (URIRef("http://www.w3.org/2004/02/skos/core#definition"), URIRef("http://www.w3.org/2000/01/rdf-schema#comment"))
+            (str(o) for p in (URIRef("http://www.w3.org/2004/02/skos/core#definition"),
+                              URIRef("http://www.w3.org/2000/01/rdf-schema#comment"))
              for o in graph.objects(node, p)),
             None,
         )
@@ -338,7 +350,8 @@ class ViewBuilder:
         return "resource.html", []
 
     @staticmethod
-    def _facts(spec: list[tuple[str, list[str], list[str]]], properties: list[PropertyValues], incoming: list[PropertyValues]) -> list[Fact]:
+    def _facts(spec: list[tuple[str, list[str], list[str]]], properties: list[PropertyValues],
+               incoming: list[PropertyValues]) -> list[Fact]:
         out_by = {row.iri: row.values for row in properties}
         in_by = {row.iri: row.values for row in incoming}
         facts = []

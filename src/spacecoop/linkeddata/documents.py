@@ -21,7 +21,7 @@ from .. import negotiation as neg
 from ..evidence import literal_int
 from ..namespaces import OA, SCO
 from . import labels as labelling
-from .describe import Value, ViewBuilder, annotation_anchor, describe_query, is_safe_iri
+from .describe import PropertyValues, Value, ViewBuilder, annotation_anchor, describe_query, is_safe_iri
 from .highlight import Segment, Span, segments
 from .resources import construct, select
 from .site import Alternate, Site
@@ -49,7 +49,7 @@ class SourcePage:
     source_id: str
     iri: str
     title: str
-    metadata: list  # PropertyValues of the source resource
+    metadata: list[PropertyValues]  # PropertyValues of the source resource
     header: list[Segment]
     body: list[Segment]
     trailer: list[Segment]
@@ -125,7 +125,8 @@ def source_page(site: Site, request: Request) -> Response:
     ordered = sorted(quotes.values(), key=lambda q: (q.start if q.start is not None else 1 << 30, q.annotation))
     for number, quote in enumerate(ordered, start=1):
         quote.number = number
-    spans = [Span(q.annotation, q.start, q.end) for q in ordered if q.located and q.start is not None and q.end is not None]
+    spans = [Span(q.annotation, q.start, q.end)
+             for q in ordered if q.located and q.start is not None and q.end is not None]
     body_start = literal_int(graph.value(node, SCO.bodyStart)) or 0
     body_end = literal_int(graph.value(node, SCO.bodyEnd)) or len(text)
     view = SourcePage(

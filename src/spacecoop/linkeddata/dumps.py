@@ -22,7 +22,8 @@ from .. import negotiation as neg
 from .representations import choose
 from .site import Alternate, Site, add_links, vary
 
-LISTING = neg.FormatTable(media_types=(neg.HTML, "application/json"), names={"html": neg.HTML, "json": "application/json"})
+LISTING = neg.FormatTable(media_types=(neg.HTML, "application/json"),
+                          names={"html": neg.HTML, "json": "application/json"})
 MANIFEST = "manifest.json"
 
 
@@ -43,7 +44,8 @@ def listing(site: Site, request: Request) -> Response:
         rows = [dict(e, url=page.iris.path(f"dumps/{e['path']}")) for e in files]
         response = page.html(
             "dumps.html",
-            {"files": rows, "release": site.manifest.get("release"), "manifest_url": page.iris.path(f"dumps/{MANIFEST}")},
+            {"files": rows, "release": site.manifest.get("release"),
+             "manifest_url": page.iris.path(f"dumps/{MANIFEST}")},
             alternates=[Alternate("application/json", page.iris.path("dumps/?format=json"), "JSON")],
         )
     if choice.negotiated:

@@ -37,7 +37,7 @@ def segments(text: str, spans: list[Span], *, begin: int = 0, end: int | None = 
     kept = [s for s in kept if s.end > s.start]
     cuts = sorted({begin, stop, *(s.start for s in kept), *(s.end for s in kept)})
     out: list[Segment] = []
-    for left, right in zip(cuts, cuts[1:]):
+    for left, right in zip(cuts, cuts[1:], strict=False):
         if right <= left:
             continue
         out.append(

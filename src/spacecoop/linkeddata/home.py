@@ -7,9 +7,10 @@ embeds a schema.org `Dataset` in JSON-LD for dataset search engines.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, SupportsInt, cast
 
-from rdflib import Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -34,7 +35,7 @@ JSON = "application/json"
 
 
 def _respond(page: Page, request: Request, template: str, data: dict[str, Any], *, path: str,
-             extra_alternates: list[Alternate] = ()) -> Response:
+             extra_alternates: Sequence[Alternate] = ()) -> Response:
     """The data dict as a page or as JSON, each advertising the other."""
     choice = choose(request, PAGE_OR_JSON, None)
     query = f"?{request.url.query}&" if request.url.query else "?"
@@ -65,7 +66,7 @@ def _labels(site: Site, iris: list[str]) -> dict[str, list[Literal]]:
     found: dict[str, list[Literal]] = {}
     for row in rows:
         if isinstance(row.get("label"), Literal):
-            found.setdefault(str(row["x"]), []).append(row["label"])
+            found.setdefault(str(row["x"]), []).append(cast(Literal, row["label"]))
     return found
 
 
@@ -80,7 +81,7 @@ def _label(found: dict[str, list[Literal]], iri: str, languages: list[str]) -> t
 
 def _int(term: object) -> int:
     try:
-        return int(term)  # type: ignore[arg-type]
+        return int(cast("str | SupportsInt", term))
     except (TypeError, ValueError):
         return 0
 
@@ -95,11 +96,13 @@ def home_data(site: Site, page: Page) -> dict[str, Any]:
     void = load(site.release.void_ttl) if site.release.void_ttl.exists() else None
     dataset = next(iter(void.subjects(RDF.type, URIRef("http://rdfs.org/ns/void#Dataset"))), None) if void else None
     top = next((d for d in (void.subjects(RDF.type, URIRef("http://rdfs.org/ns/void#Dataset")) if void else [])
-                if (None, URIRef("http://rdfs.org/ns/void#subset"), d) not in void), dataset)
-    title = str(void.value(top, DCTERMS.title)) if void is not None and top is not None and void.value(top, DCTERMS.title) else "spacecoop"
+                if (None, URIRef("http://rdfs.org/ns/void#subset"), d) not in cast(Graph, void)), dataset)
+    title = (str(void.value(top, DCTERMS.title))
+             if void is not None and top is not None and void.value(top, DCTERMS.title) else "spacecoop")
     description = (str(void.value(top, DCTERMS.description)) if void is not None and top is not None
                    and void.value(top, DCTERMS.description) else
-                   "International space cooperation as linked data: facts from five news articles, each with its verbatim evidence.")
+                   "International space cooperation as linked data: facts from five news articles, "
+                   "each with its verbatim evidence.")
 
     rows = select(site, f"""SELECT ?type (COUNT(DISTINCT ?s) AS ?n) WHERE {{
         GRAPH ?g {{ ?s a ?type }} FILTER(?g != <{INFERRED_GRAPH}>) FILTER(STRSTARTS(STR(?type), "{SCO}"))
@@ -225,7 +228,8 @@ def class_listing(site: Site, request: Request) -> Response:
         raise HTTPException(400, "page numbers start at 1")
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise HTTPException(400, f"size must be between 1 and {MAX_PAGE_SIZE}")
-    classes = [c for c in site.vocabulary.terms if iri in site.vocabulary.ancestors(c) and site.vocabulary.terms[c].kind == "class"]
+    classes = [c for c in site.vocabulary.terms
+               if iri in site.vocabulary.ancestors(c) and site.vocabulary.terms[c].kind == "class"]
     values = " ".join(f"<{c}>" for c in sorted(classes))
     members = f"GRAPH ?g {{ ?s a ?t }} VALUES ?t {{ {values} }} FILTER(?g != <{INFERRED_GRAPH}>)"
     total = _int(select(site, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {members} }}")[0]["n"])
@@ -233,7 +237,8 @@ def class_listing(site: Site, request: Request) -> Response:
         raise HTTPException(404, f"page {number} is past the end ({total} members)")
     rows = select(site, f"""SELECT ?s (MIN(?l) AS ?key) WHERE {{
         {members}
-        OPTIONAL {{ GRAPH ?g2 {{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l0 }} FILTER(langMatches(lang(?l0), "en")) }}
+        OPTIONAL {{ GRAPH ?g2 {{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l0 }} """
+                        f"""FILTER(langMatches(lang(?l0), "en")) }}
         BIND(LCASE(STR(COALESCE(?l0, ?s))) AS ?l)
     }} GROUP BY ?s ORDER BY ?key ?s LIMIT {size} OFFSET {(number - 1) * size}""")
     subjects = [str(r["s"]) for r in rows]

@@ -19,10 +19,11 @@ The result expands back to exactly the graph's triples (tests compare graphs).
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
 
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
-from rdflib.term import Node
+from rdflib.term import Identifier, Node
 
 JsonValue = Any
 
@@ -138,17 +139,17 @@ class Compactor:
         out: dict[str, JsonValue] = {}
         if not (isinstance(subject, BNode) and subject in self.embedded):
             out["id"] = self.node_id(subject)
-        types = sorted(o for o in self.graph.objects(subject, RDF.type))
+        types = sorted(cast("Iterable[Identifier]", (o for o in self.graph.objects(subject, RDF.type))))
         if types:
             names = [self.terms.classes.get(str(t)) or self.terms.compact_iri(str(t)) if isinstance(t, URIRef)
                      else self.node_id(t) for t in types]
             out["type"] = names[0] if len(names) == 1 else names
-        for predicate in sorted(set(self.graph.predicates(subject)) - {RDF.type}):
-            values = sorted(self.graph.objects(subject, predicate))
+        for predicate in sorted(cast("set[Identifier]", set(self.graph.predicates(subject)) - {RDF.type})):
+            values = sorted(cast("Iterable[Identifier]", self.graph.objects(subject, predicate)))
             name, definition = self.terms.properties.get(str(predicate), (None, {}))
             fitting = [v for v in values if name and self.fits(definition, v)]
             others = [v for v in values if v not in fitting]
-            if fitting:
+            if fitting and name is not None:  # `fitting` holds values only when `name` is set
                 out[name] = self._shape(definition, fitting)
             if others:
                 key = self.terms.compact_iri(str(predicate))
@@ -158,7 +159,7 @@ class Compactor:
                 out[key] = shaped[0] if len(shaped) == 1 else shaped
         return out
 
-    def _shape(self, definition: dict[str, Any], values: list[Node]) -> JsonValue:
+    def _shape(self, definition: dict[str, Any], values: Sequence[Node]) -> JsonValue:
         if definition.get("@container") == "@language":
             by_language: dict[str, list[str]] = {}
             for v in values:

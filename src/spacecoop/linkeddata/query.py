@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
 
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -111,7 +112,7 @@ def evaluate(site: Site, page: Page, query: str) -> Answer:
     store = site.store
     kind = store.query_kind(query)
     answer = Answer(kind=kind, downloads=downloads(page, query, kind))
-    cells: list[list[URIRef | Literal | BNode | None]] = []
+    cells: list[list[Node | None]] = []
     if kind in ("select", "ask"):
         result = store.execute(QueryRequest(query), neg.SPARQL_RESULTS_JSON,
                                timeout=site.config.query_timeout, max_rows=site.config.max_rows)

@@ -186,7 +186,8 @@ def construct_triples(store: Any, query: str, timeout: float) -> list[ox.Triple]
         else:
             graph = store.construct(query, timeout=timeout)
             data = graph.serialize(format="nt", encoding="utf-8")
-            triples = [ox.Triple(t.subject, t.predicate, t.object) for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
+            triples = [ox.Triple(t.subject, t.predicate, t.object)
+                       for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
     except QueryTimeout as error:
         raise HTTPException(503, f"the description took too long to compute: {error}") from error
     except BackendUnavailable as error:

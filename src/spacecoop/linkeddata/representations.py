@@ -21,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import negotiation as neg
-from .jsonld import compact
 from ..namespaces import PREFIXES
+from .jsonld import compact
 
 # A named graph as a page or data: TriG and N-Quads keep the graph name.
 DATASET_OR_HTML = neg.FormatTable(

@@ -9,6 +9,7 @@ pages repeat them as `<link rel="alternate">` elements.
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import pyoxigraph as ox
 from rdflib import XSD, Graph, Literal, URIRef
@@ -73,7 +74,7 @@ def finish(page: Page, response: Response, choice: Choice, base_path: str, offer
 def construct(site: Site, query: str) -> Graph:
     """A CONSTRUCT through the store, with `xsd:string` literals written plain (RDF 1.1 makes them equal)."""
     try:
-        graph = site.store.construct(query, timeout=site.config.query_timeout)
+        graph = cast(Graph, site.store.construct(query, timeout=site.config.query_timeout))
     except QueryTimeout as error:
         raise HTTPException(503, f"the description took too long to compute: {error}") from error
     except BackendUnavailable as error:
@@ -111,7 +112,8 @@ def respond(page: Page, rendered: Rendered, choice: Choice, base_path: str, offe
     """A rendered representation with its headers (`finish`); a 404 if there is none."""
     if rendered.status == 404:
         raise HTTPException(404, rendered.detail)
-    return finish(page, Response(rendered.body, media_type=rendered.content_type), choice, base_path, offered, canonical)
+    return finish(page, Response(rendered.body, media_type=rendered.content_type), choice, base_path, offered,
+                  canonical)
 
 
 async def resource(site: Site, request: Request) -> Response:
@@ -142,7 +144,7 @@ def render_resource(site: Site, page: Page, path: str, iri: str, media_type: str
         template = view.template if site.template_exists(view.template) else "resource.html"
         alternates = page.alternates(path, RDF_GRAPH_TYPES, exclude=neg.HTML)
         html = page.render(template, {"view": view, "source_id": source_id_of(iri)}, alternates=alternates)
-        return Rendered(html.body, html.headers["content-type"])
+        return Rendered(cast(bytes, html.body), html.headers["content-type"])
     if media_type == neg.JSON_LD:
         body = serialize_graph(to_graph(triples), media_type, context=site.context, context_url=page.links.context)
     else:
@@ -228,7 +230,8 @@ def render_named_graph(site: Site, page: Page, name: str, graph_iri: str, media_
         entries = [(builder.value(graph, s), builder.properties(graph, s)) for s in subjects]
         entries.sort(key=lambda e: ((e[0].label or "").lower(), e[0].value))
         alternates = page.alternates(base_path, DATASET_TYPES, exclude=neg.HTML)
-        source_id = name if (graph_iri != str(GRAPH) and source_id_of(f"{site.config.base_iri}id/source/{name}")) else None
+        source_id = (name if (graph_iri != str(GRAPH) and source_id_of(f"{site.config.base_iri}id/source/{name}"))
+                     else None)
         has_source_page = source_id is not None and (site.release.root / "sources" / f"{name}.txt").exists()
         html = page.render(
             "graph.html",
@@ -236,7 +239,7 @@ def render_named_graph(site: Site, page: Page, name: str, graph_iri: str, media_
              "source_page": page.iris.path(f"source/{name}") if has_source_page else None},
             alternates=alternates,
         )
-        return Rendered(html.body, html.headers["content-type"])
+        return Rendered(cast(bytes, html.body), html.headers["content-type"])
     if media_type in (neg.TRIG, neg.N_QUADS):
         body = serialize_quads(triples, graph_iri, media_type)
     elif media_type == neg.JSON_LD:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, cast
 
 import jinja2
 from markupsafe import Markup
@@ -50,7 +51,7 @@ class Config:
     render_concurrency: int = DEFAULT_CONCURRENCY  # page renders running at once
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "Config":
+    def from_settings(cls, settings: Any) -> Config:
         """Read `spacecoop.settings.Settings`: the release directory, the query time limit and row cap.
 
         `base_iri` (the canonical base the server answers for) is read when the
@@ -119,7 +120,7 @@ class Site:
         path = self.release.manifest
         if not path.exists():
             return {"release": self.store.release_id, "files": []}
-        return json.loads(path.read_text(encoding="utf-8"))
+        return cast("dict[str, Any]", json.loads(path.read_text(encoding="utf-8")))
 
     @cached_property
     def last_modified(self) -> float:
@@ -140,7 +141,7 @@ class Site:
             present = self._templates_present[name] = (TEMPLATES_DIR / name).is_file()
         return present
 
-    def page(self, request: Request) -> "Page":
+    def page(self, request: Request) -> Page:
         return Page(self, request)
 
 
@@ -218,7 +219,8 @@ class Page:
                           *self.languages)
         return conditional(self.request, response, etag, self.site.last_modified)
 
-    def alternates(self, base_path: str, media_types: tuple[str, ...] | list[str], exclude: str | None = None) -> list[Alternate]:
+    def alternates(self, base_path: str, media_types: tuple[str, ...] | list[str],
+                   exclude: str | None = None) -> list[Alternate]:
         """`base_path` (`id/agency/cnsa`) in each format, by extension (`…/cnsa.ttl`)."""
         out = []
         for media_type in media_types:
@@ -228,14 +230,14 @@ class Page:
             out.append(Alternate(media_type, self.iris.path(f"{base_path}.{ext}"), FORMAT_LABELS.get(media_type, ext)))
         return out
 
-    def render(self, template: str, context: Mapping[str, Any], *, alternates: list[Alternate] = (),
+    def render(self, template: str, context: Mapping[str, Any], *, alternates: Sequence[Alternate] = (),
                status_code: int = 200, headers: Mapping[str, str] | None = None) -> HTMLResponse:
         body = self.site.templates.get_template(template).render(
             site=self.links, alternates=list(alternates), page_language=self.languages[0], **context
         )
         return HTMLResponse(body, status_code=status_code, headers=dict(headers or {}))
 
-    def html(self, template: str, context: Mapping[str, Any], *, alternates: list[Alternate] = (),
+    def html(self, template: str, context: Mapping[str, Any], *, alternates: Sequence[Alternate] = (),
              canonical: str | None = None) -> HTMLResponse:
         """A page that is not negotiated: rendered, with its alternates as `Link` headers too."""
         response = self.render(template, context, alternates=alternates)
@@ -243,7 +245,7 @@ class Page:
         return response
 
 
-def add_links(response: Response, alternates: list[Alternate] | tuple[Alternate, ...], canonical: str | None = None) -> None:
+def add_links(response: Response, alternates: Sequence[Alternate], canonical: str | None = None) -> None:
     """`Link: <…>; rel="alternate"; type="…"` for each other representation (and the canonical IRI)."""
     parts = [f'<{alt.href}>; rel="alternate"; type="{alt.media_type}"' for alt in alternates]
     if canonical:

@@ -16,7 +16,8 @@ from collections.abc import Iterable
 
 # <div class="property entity" id="signingdate"> <h3>…</h3> <table> <tr> <th>IRI</th> <td> <code>IRI</code>
 _SECTION = re.compile(
-    r'(<div class="[^"]*\bentity\b[^"]*" id="(?P<id>[^"]*)">)(?P<head>.{0,2000}?)<th>IRI</th>\s*<td>\s*<code>(?P<iri>[^<]+)</code>',
+    r'(<div class="[^"]*\bentity\b[^"]*" id="(?P<id>[^"]*)">)(?P<head>.{0,2000}?)'
+    r'<th>IRI</th>\s*<td>\s*<code>(?P<iri>[^<]+)</code>',
     re.S,
 )
 _IDS = re.compile(r'\bid="([^"]*)"')

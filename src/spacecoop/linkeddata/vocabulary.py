@@ -47,7 +47,7 @@ class Vocabulary:
                 self.terms[str(subject)] = self._term(subject)
 
     @classmethod
-    def from_file(cls, path: Path) -> "Vocabulary":
+    def from_file(cls, path: Path) -> Vocabulary:
         graph = Graph()
         if path.exists():
             graph.parse(path, format="turtle")
@@ -69,7 +69,8 @@ class Vocabulary:
             kind = "other"
         found = [o for p in LABEL_PROPERTIES for o in self.graph.objects(subject, p) if isinstance(o, Literal)]
         definition = next(
-            (o for p in (SKOS.definition, RDFS.comment) for o in self.graph.objects(subject, p) if isinstance(o, Literal)),
+            (o for p in (SKOS.definition, RDFS.comment) for o in self.graph.objects(subject, p)
+             if isinstance(o, Literal)),
             None,
         )
         ranges = [o for o in self.graph.objects(subject, RDFS.range) if isinstance(o, URIRef)]

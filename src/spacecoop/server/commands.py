@@ -12,15 +12,16 @@ import logging
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
+from typing import cast
 
 from spacecoop import negotiation as neg
 from spacecoop import settings as config
 from spacecoop.layout import Repository
 from spacecoop.release_guard import NotARelease, check_target, is_release, pinned
-from spacecoop.settings import Settings, SettingError
+from spacecoop.settings import SettingError, Settings
 from spacecoop.store import QueryRefused, QueryRequest, QuerySyntaxError, Store, StoreError
 
 log = logging.getLogger("spacecoop.serve")
@@ -43,7 +44,7 @@ QUERY_FORMATS = {
 QUERY_SETTINGS = ("dist", "build", "time_limit", "max_rows", "query_memory", "max_nesting", "log_level")
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser(
         "serve",
         help="serve the release: SPARQL endpoint and Linked Data",
@@ -61,7 +62,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     source = query.add_mutually_exclusive_group(required=True)
     source.add_argument("query", nargs="?", help="the query text")
     source.add_argument("--file", "-f", type=Path, help="read the query from this file ('-' for stdin)")
-    query.add_argument("--format", choices=sorted(QUERY_FORMATS), default="table", help="output format (default: table)")
+    query.add_argument("--format", choices=sorted(QUERY_FORMATS), default="table",
+                       help="output format (default: table)")
     config.add_arguments(query, QUERY_SETTINGS)
     query.set_defaults(func=cmd_query)
 
@@ -134,7 +136,7 @@ def cmd_serve(args: argparse.Namespace, open_store: Callable[..., Store] | None 
         print(f"error: {error}", file=sys.stderr)
         return 2
     # The server serves the release it started with, whatever a later build does to --dist.
-    with pinned(settings.dist) as served:
+    with pinned(cast(Path, settings.dist)) as served:  # prepare_release set it
         return _serve(args, replace(settings, dist=served), open_store or _open_store)
 
 
@@ -182,8 +184,9 @@ def _serve_one(args: argparse.Namespace, settings: Settings, open_store: Callabl
                 log_config=None,
                 server_header=False,
                 timeout_graceful_shutdown=int(settings.time_limit) + 5,
-                http=http_limits.protocol(settings.max_header_bytes, settings.header_timeout),
-                timeout_keep_alive=settings.keep_alive,
+                # uvicorn's annotations are narrower than what it takes: any protocol factory, a float timeout
+                http=http_limits.protocol(settings.max_header_bytes, settings.header_timeout),  # type: ignore[arg-type]
+                timeout_keep_alive=settings.keep_alive,  # type: ignore[arg-type]
                 limit_concurrency=settings.max_connections,
                 proxy_headers=False,  # spacecoop.server.proxies: forwarded headers only from --forwarded-allow-ips
             )
@@ -199,10 +202,10 @@ def _serve_one(args: argparse.Namespace, settings: Settings, open_store: Callabl
 
 def _read_query(args: argparse.Namespace) -> str:
     if args.file is None:
-        return args.query
+        return cast(str, args.query)
     if str(args.file) == "-":
         return sys.stdin.read()
-    return args.file.read_text(encoding="utf-8")
+    return cast(str, args.file.read_text(encoding="utf-8"))
 
 
 def _table(tsv: bytes) -> str:
@@ -211,7 +214,8 @@ def _table(tsv: bytes) -> str:
     header = [name.lstrip("?") for name in lines[0]]
     rows = lines[1:]
     widths = [max(len(row[i]) if i < len(row) else 0 for row in [header, *rows]) for i in range(len(header))]
-    render = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *rows]]
+    render = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip()
+              for row in [header, *rows]]
     render.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(render) + f"\n({len(rows)} row{'s' if len(rows) != 1 else ''})\n"
 

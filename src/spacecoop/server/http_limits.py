@@ -30,7 +30,8 @@ import fcntl
 import functools
 import logging
 import termios
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -153,7 +154,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self.transport.is_closing():
             return
         self._stop_head_timer()
-        client = "%s:%d" % self.client if self.client else "?"
+        client = f"{self.client[0]}:{self.client[1]:d}" if self.client else "?"
         log.warning("%d to %s: %s", status, client, detail)
         body = detail.encode("ascii")
         head = [STATUS_LINE[status]]

@@ -15,13 +15,14 @@ engines die with it.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import os
 import signal
 import time
 import traceback
-from typing import Callable
+from collections.abc import Callable
 
 log = logging.getLogger("spacecoop.serve")
 
@@ -94,10 +95,8 @@ class Supervisor:
     def _stop(self, signum: int, frame: object) -> None:
         self.stopping = True
         for pid in list(self.children):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
 
     def _spawn(self, slot: int) -> None:
         pid = os.fork()

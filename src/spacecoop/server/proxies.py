@@ -43,7 +43,7 @@ class TrustedPeers:
     networks: tuple[Network, ...]
 
     @classmethod
-    def parse(cls, value: str) -> "TrustedPeers":
+    def parse(cls, value: str) -> TrustedPeers:
         """`10.0.0.1, 192.168.0.0/16, ::1`, or `*`; the value must have passed `invalid_items`."""
         items = _items(value)
         return cls("*" in items, tuple(n for n in map(_network, items) if n is not None))

@@ -25,8 +25,9 @@ import codecs
 import contextlib
 import hashlib
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
+from typing import cast
 from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
@@ -41,13 +42,13 @@ from spacecoop.server import describe, errors
 from spacecoop.server.access_log import query_hash
 from spacecoop.settings import Settings
 from spacecoop.store import (
+    BackendUnavailable,
     QueryMemoryExceeded,
     QueryRefused,
     QueryRequest,
     QueryResult,
     QuerySyntaxError,
     QueryTimeout,
-    BackendUnavailable,
     RowLimitExceeded,
     Store,
 )
@@ -220,7 +221,8 @@ def store_errors() -> Iterator[None]:
 def entity_tag(release_id: str, media_type: str, operation: Operation) -> str:
     """A validator for one answer: the same release, query, dataset and format give the same answer."""
     digest = hashlib.sha256()
-    for part in (release_id, media_type, operation.query or "", *operation.default_graphs, "\x01", *operation.named_graphs):
+    for part in (release_id, media_type, operation.query or "", *operation.default_graphs, "\x01",
+                 *operation.named_graphs):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
     # Weak: the answer means the same, but its bytes (e.g. the order of unordered rows) may differ.
     return f'W/"{digest.hexdigest()[:32]}"'
@@ -260,7 +262,9 @@ async def _disconnect(request: Request) -> None:
         pass
 
 
-async def _evaluate(request: Request, store: Store, settings: Settings, operation: Operation, media_type: str) -> QueryResult:
+async def _evaluate(
+    request: Request, store: Store, settings: Settings, operation: Operation, media_type: str
+) -> QueryResult:
     """Evaluate without blocking the event loop; if the client disconnects meanwhile, the store is told.
 
     A store with `execute_async` (the embedded one) runs the query from the
@@ -275,9 +279,9 @@ async def _evaluate(request: Request, store: Store, settings: Settings, operatio
             return await run_in_threadpool(_execute, store, settings, operation, media_type, abandoned)
         query = QueryRequest(operation.query or "", operation.default_graphs, operation.named_graphs)
         with store_errors():
-            return await execute_async(
+            return cast(QueryResult, await execute_async(
                 query, media_type, timeout=settings.time_limit, max_rows=settings.max_rows, disconnected=watcher
-            )
+            ))
     finally:
         watcher.cancel()
 
@@ -298,7 +302,9 @@ async def sparql(request: Request) -> Response:
         raise errors.refused(str(query_policy.check_update(operation.update)))
     if operation.query is None:
         if request.method == "POST":
-            raise errors.bad_request(f"No query: send query=… as a form, or the query as a body of type {SPARQL_QUERY}.")
+            raise errors.bad_request(
+                f"No query: send query=… as a form, or the query as a body of type {SPARQL_QUERY}."
+            )
         return service_description(request, operation)
     request.state.query_hash = query_hash(operation.query)
     if not operation.query.strip():
@@ -340,7 +346,8 @@ async def _answer(
         # DESCRIBE gives the description the resource pages use (see server/describe.py).
         with store_errors():
             graph = await run_in_threadpool(
-                describe.describe, store, operation.query, time_limit=settings.time_limit, max_rows=settings.max_rows
+                describe.describe, store, cast(str, operation.query), time_limit=settings.time_limit,
+                max_rows=settings.max_rows,
             )
         return QueryResult(kind, media_type, serialize_graph(graph, media_type))
     return await _evaluate(request, store, settings, operation, media_type)
