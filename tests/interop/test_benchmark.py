@@ -1,7 +1,7 @@
 """scripts/bench/run.py runs end to end: the endpoints start, agree on every query, take load and stop.
 
 A smoke test of the benchmark itself (one short round), so that it cannot rot
-between the runs whose figures the README gives; it checks no speed. It covers
+between the runs whose figures docs/performance.md gives; it checks no speed. It covers
 every peer but rdflib-endpoint (spacecoop, the bare server, Oxigraph's server,
 Virtuoso) and the Linked Data phase (`--ld`: spacecoop's pages beside nginx).
 """
