@@ -90,10 +90,6 @@ class Release:
         return self.root / "data.nq"
 
     @property
-    def data_jsonld(self) -> Path:
-        return self.root / "data.jsonld"
-
-    @property
     def asserted_ttl(self) -> Path:
         """The asserted data (documents and sources) as one graph."""
         return self.root / "asserted.ttl"

@@ -55,15 +55,6 @@ def sco_terms(ontology: Graph) -> set[URIRef]:
     return {s for s in ontology.subjects(RDF.type, None) if isinstance(s, URIRef) and str(s).startswith(str(SCO))}
 
 
-def declared_terms(ontology: Graph) -> set[URIRef]:
-    return {
-        s
-        for t in TERM_TYPES
-        for s in ontology.subjects(RDF.type, t)
-        if isinstance(s, URIRef) and str(s).startswith(str(SCO))
-    }
-
-
 def check_header(g: Graph) -> list[str]:
     problems = []
     if (ONTOLOGY, RDF.type, OWL.Ontology) not in g:

@@ -53,7 +53,6 @@ refused (UnsupportedVocabulary) rather than reasoned with.
 
 from __future__ import annotations
 
-import time
 import urllib.parse
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -777,17 +776,6 @@ def drop_scratch(store: ox.Store) -> None:
             store.remove_graph(graph)
 
 
-@dataclass
-class Timings:
-    """Seconds spent in each step of the last `materialize` (for benchmarks)."""
-
-    steps: dict[str, float] = field(default_factory=dict)
-    rounds: int = 0
-
-
-LAST = Timings()
-
-
 def materialize(store: ox.Store, ontology: Graph) -> Materialized:
     """OWL 2 RL over the store's default graph (the asserted data) and the vocabulary.
 
@@ -796,33 +784,16 @@ def materialize(store: ox.Store, ontology: Graph) -> Materialized:
     graph is left as it was; the scratch graphs `urn:spacecoop:scratch:rules:*` are removed.
     Raises UnsupportedVocabulary for OWL the rules do not implement.
     """
-    steps: dict[str, float] = {}
-    start = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal start
-        now = time.perf_counter()
-        steps[name] = now - start
-        start = now
-
     drop_scratch(store)
     try:
         schema = _schema_in_data(store)
         vocabulary = Vocabulary.of(ontology, schema if len(schema) else None)
-        lap("vocabulary")
         _copy_input(store, vocabulary)
-        lap("copy")
         errors, datatype_pairs = _datatype_rules(store, vocabulary)
-        lap("datatypes")
         rounds = _fixpoint(store, vocabulary)
-        lap("rules")
         errors += vocabulary.errors
         errors += _consistency(store, vocabulary, datatype_pairs)
-        lap("consistency")
         inferred = _published(store, vocabulary, ontology, rounds)
-        lap("select")
     finally:
         drop_scratch(store)
-    lap("cleanup")
-    LAST.steps, LAST.rounds = steps, rounds
     return Materialized(inferred, sorted(set(errors)))

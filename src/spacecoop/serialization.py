@@ -56,11 +56,6 @@ def to_quads(graphs: dict[str | None, Graph]) -> list[ox.Quad]:
     return quads
 
 
-def to_dataset(graphs: dict[str | None, Graph]) -> ox.Dataset:
-    """Copy rdflib graphs into one pyoxigraph Dataset (None = the default graph)."""
-    return ox.Dataset(to_quads(graphs))
-
-
 def _key(quad: ox.Quad) -> tuple[str, int, str, str, str]:
     predicate = str(quad.predicate)
     return (
@@ -240,8 +235,3 @@ def _prefixes_with(segments: set[str]) -> dict[str, str]:
         if segment not in prefixes:
             prefixes[segment] = f"{ID}{segment}/"
     return prefixes
-
-
-def count_statements(path_or_bytes: bytes, extension: str) -> int:
-    """How many triples or quads a serialisation holds (parsed back with pyoxigraph)."""
-    return sum(1 for _ in ox.parse(path_or_bytes, format=FORMATS[extension]))

@@ -1085,16 +1085,6 @@ def _substitute(message: str, variables: Mapping[str, object]) -> str:
 # --- Entry point ------------------------------------------------------------------------------
 
 
-@dataclass
-class Timings:
-    steps: dict[str, float] = field(default_factory=dict)
-    shapes: dict[str, float] = field(default_factory=dict)
-    calls: int = 0
-
-
-LAST = Timings()
-
-
 def _subclasses(store: ox.Store) -> dict[Node, set[Node]]:
     """Each class's subclasses (itself included) along rdfs:subClassOf in the data graph."""
     supers: dict[Node, set[Node]] = defaultdict(set)
@@ -1129,8 +1119,6 @@ def validate_store(store: ox.Store, shapes: Graph, ontology: Graph) -> Validatio
     Raises UnsupportedShapes when the shapes use SHACL that is not implemented here.
     The scratch graph `urn:spacecoop:scratch:shapes:vocabulary` is removed again.
     """
-    steps: dict[str, float] = {}
-    start = time.perf_counter()
     model = check_shapes(shapes)
     # rdflib logs every ill-typed literal it converts; pyshacl's run logs them at parse time.
     quiet = logging.getLogger("rdflib.term")
@@ -1144,11 +1132,9 @@ def validate_store(store: ox.Store, shapes: Graph, ontology: Graph) -> Validatio
             for s, p, o in ontology
         )
         ctx = Context(store, model, Checks(), _subclasses(store))
-        steps["prepare"] = time.perf_counter() - start
         compiler = Compiler(ctx)
         for shape in sorted(model.targeted, key=str):
             compiler.validate(shape, compiler.targets(shape))
-        steps["shapes"] = time.perf_counter() - start - steps["prepare"]
     finally:
         drop_scratch(store)
         quiet.setLevel(level)
@@ -1156,7 +1142,6 @@ def validate_store(store: ox.Store, shapes: Graph, ontology: Graph) -> Validatio
     findings = [r.finding() for r in results]
     findings.sort(key=lambda f: (f.severity, f.focus, f.shape, f.path or "", f.value or "", f.component, f.message))
     conforms = not any(f.severity == "Violation" for f in findings)
-    LAST.steps, LAST.shapes, LAST.calls = steps, ctx.timings, ctx.checks.calls
     return ValidationResult(conforms, report_graph(results, conforms, shapes), findings)
 
 

@@ -45,10 +45,6 @@ class IriMap:
         iri = self.to_canonical(path)
         return iri if is_iri(iri) else None
 
-    def is_local(self, iri: str) -> bool:
-        """Whether this server answers for `iri`."""
-        return iri.startswith(self.canonical) or iri + "/" == self.canonical
-
     def path(self, path: str) -> str:
         """A server-absolute URL for a path of this site (`dumps/` -> `http://host/prefix/dumps/`)."""
         return self.server + path.lstrip("/")

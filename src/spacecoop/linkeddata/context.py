@@ -87,8 +87,3 @@ def build_context(vocabulary: Vocabulary) -> dict[str, Any]:
             coercion = _datatype_coercion(term.range)
             context[name] = {"@id": curie, "@type": coercion} if coercion else curie
     return context
-
-
-def context_document(vocabulary: Vocabulary) -> dict[str, Any]:
-    """The document served at `/context.jsonld`."""
-    return {"@context": build_context(vocabulary)}

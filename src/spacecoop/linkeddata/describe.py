@@ -93,11 +93,6 @@ def describe_query(iri: str) -> str:
     return f"CONSTRUCT {{ ?s ?p ?o }}\nWHERE {{\n{body}\n}}"
 
 
-def exists_query(iri: str) -> str:
-    """ASK-like SELECT: is `iri` the subject of any asserted triple?"""
-    return f"SELECT ?p WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} {_NOT_INFERRED} }} LIMIT 1"
-
-
 # ---------------------------------------------------------------------------
 # The page view: one dataclass for the HTML templates, built from the graph.
 # ---------------------------------------------------------------------------
