@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from email.utils import formatdate, parsedate_to_datetime
+from email.utils import formatdate
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from .. import negotiation as neg
+from ..server.conditional import is_fresh
 from .representations import choose
 from .site import Alternate, Site, add_links, vary
 
@@ -53,22 +54,6 @@ def listing(site: Site, request: Request) -> Response:
     return response
 
 
-def _not_modified(request: Request, etag: str, mtime: float) -> bool:
-    """RFC 9110: If-None-Match wins; otherwise If-Modified-Since (second precision)."""
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        tags = [t.strip() for t in if_none_match.split(",")]
-        return "*" in tags or etag in tags or f"W/{etag}" in tags
-    if_modified_since = request.headers.get("if-modified-since")
-    if if_modified_since:
-        try:
-            since = parsedate_to_datetime(if_modified_since).timestamp()
-        except (TypeError, ValueError):
-            return False
-        return int(mtime) <= int(since)
-    return False
-
-
 def dump_file(site: Site, request: Request) -> Response:
     path = request.path_params["path"]
     entry = _entries(site).get(path)
@@ -86,7 +71,8 @@ def dump_file(site: Site, request: Request) -> Response:
     etag = f'"{entry["sha256"]}"' if entry.get("sha256") else None
     if etag:
         headers["etag"] = etag
-    if _not_modified(request, etag or "", stat.st_mtime):
+    if is_fresh(request.headers.get("if-none-match"), request.headers.get("if-modified-since"), etag or "",
+                stat.st_mtime):
         return Response(status_code=304, headers={"last-modified": formatdate(stat.st_mtime, usegmt=True), **headers})
     media_type = entry.get("media_type") or "application/octet-stream"
     if media_type.startswith("text/") or media_type in (

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from email.utils import formatdate, parsedate_to_datetime
+from email.utils import formatdate
 from typing import Any
 
 from rdflib import Dataset, Graph
@@ -22,6 +22,7 @@ from starlette.responses import Response
 
 from .. import negotiation as neg
 from ..namespaces import PREFIXES
+from ..server.conditional import is_fresh
 from .jsonld import compact
 
 # A named graph as a page or data: TriG and N-Quads keep the graph name.
@@ -95,26 +96,13 @@ def entity_tag(*parts: str) -> str:
     return f'W/"{digest[:32]}"'
 
 
-def is_fresh(request: Request, etag: str, last_modified: float) -> bool:
-    """Whether the client holds this representation: RFC 9110 13.2.2, If-None-Match (weak
-    comparison) if it is sent, otherwise If-Modified-Since (to the second)."""
-    from ..server.sparql import matches  # here: spacecoop.server.sparql imports this module
-
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        return matches(if_none_match, etag)
-    try:
-        since = parsedate_to_datetime(request.headers.get("if-modified-since", ""))
-    except (TypeError, ValueError):  # absent or not a date: the condition is ignored
-        return False
-    return since.tzinfo is not None and int(last_modified) <= since.timestamp()
-
-
 def conditional(request: Request, response: Response, etag: str, last_modified: float) -> Response:
     """`response` with `ETag` and `Last-Modified`, or 304 with the same headers and no body."""
     response.headers["etag"] = etag
     response.headers["last-modified"] = formatdate(last_modified, usegmt=True)
-    if request.method not in ("GET", "HEAD") or not is_fresh(request, etag, last_modified):
+    fresh = is_fresh(request.headers.get("if-none-match"), request.headers.get("if-modified-since"), etag,
+                     last_modified)
+    if request.method not in ("GET", "HEAD") or not fresh:
         return response
     headers = {name: value for name, value in response.headers.items() if name not in _BODY_HEADERS}
     return Response(status_code=304, headers=headers)

@@ -40,6 +40,7 @@ from spacecoop.answer_cache import AnswerCache
 from spacecoop.linkeddata.representations import serialize_graph
 from spacecoop.server import describe, errors
 from spacecoop.server.access_log import query_hash
+from spacecoop.server.conditional import etag_matches
 from spacecoop.settings import Settings
 from spacecoop.store import (
     BackendUnavailable,
@@ -228,15 +229,6 @@ def entity_tag(release_id: str, media_type: str, operation: Operation) -> str:
     return f'W/"{digest.hexdigest()[:32]}"'
 
 
-def matches(if_none_match: str | None, etag: str) -> bool:
-    """RFC 9110 weak comparison against an If-None-Match header."""
-    if not if_none_match:
-        return False
-    opaque = etag.removeprefix("W/")
-    candidates = [tag.strip() for tag in if_none_match.split(",")]
-    return any(tag == "*" or tag.removeprefix("W/") == opaque for tag in candidates)
-
-
 async def _query_kind(store: Store, query: str, max_nesting: int) -> str:
     with store_errors():
         if len(query) <= INLINE_CHECK:
@@ -323,7 +315,7 @@ async def sparql(request: Request) -> Response:
     if request.method in ("GET", "HEAD"):
         headers["ETag"] = entity_tag(store.release_id, media_type, operation)
         headers["Cache-Control"] = f"public, max-age={settings.cache_max_age}"
-        if matches(request.headers.get("if-none-match"), headers["ETag"]):
+        if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
             return Response(status_code=304, headers=headers)
 
     answers: AnswerCache = request.app.state.answers
@@ -364,7 +356,7 @@ def service_description(request: Request, operation: Operation) -> Response:
     version = f"{store.release_id}/{settings.time_limit}/{settings.max_rows}/{settings.query_memory}"
     headers = {"Vary": "Accept", "ETag": entity_tag(version, media_type, Operation(endpoint, None))}
     headers["Cache-Control"] = f"public, max-age={settings.cache_max_age}"
-    if matches(request.headers.get("if-none-match"), headers["ETag"]):
+    if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
     body = request.app.state.service_description.render(endpoint, media_type)
     return Response(body, headers=headers, media_type=media_type)
