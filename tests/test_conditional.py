@@ -1,10 +1,21 @@
-"""The one rule for conditional requests (RFC 9110 13), used by the endpoint, the pages and the dumps."""
+"""One rule for conditional requests (RFC 9110 13) and one answer to a store's errors, on every route."""
 
 from __future__ import annotations
 
 import pytest
 
+from spacecoop.query_policy import QueryTooComplex
+from spacecoop.server import errors
 from spacecoop.server.conditional import etag_matches, is_fresh
+from spacecoop.store import (
+    BackendUnavailable,
+    QueryMemoryExceeded,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTimeout,
+    RowLimitExceeded,
+    StoreError,
+)
 
 TAG = 'W/"abc"'
 MODIFIED = 1_700_000_000.0  # Tue, 14 Nov 2023 22:13:20 GMT
@@ -36,3 +47,23 @@ def test_if_none_match_wins_over_if_modified_since():
 
 def test_without_a_modification_time_only_the_tag_counts():
     assert is_fresh(None, "Wed, 15 Nov 2023 00:00:00 GMT", TAG) is False
+
+
+# -- one error mapping for the endpoint and the pages ----------------------------------
+
+
+@pytest.mark.parametrize("error,status,title", [
+    (QuerySyntaxError("x"), 400, "Malformed query"),
+    (QueryTooComplex("x"), 400, "Query too complex"),
+    (QueryRefused("x"), 403, None),
+    (QueryTimeout("x"), 503, "Query time limit reached"),
+    (QueryMemoryExceeded("x"), 503, "Query memory limit reached"),
+    (RowLimitExceeded(10), 422, None),
+    (BackendUnavailable("x"), 502, "Backend store failed"),
+    (StoreError("x"), 502, "Backend store failed"),
+], ids=lambda value: type(value).__name__ if isinstance(value, Exception) else None)
+def test_a_stores_error_is_one_answer_on_every_route(error, status, title):
+    problem = errors.from_store(error)
+    assert problem.status == status
+    if title:
+        assert problem.title == title

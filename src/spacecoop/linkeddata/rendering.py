@@ -35,13 +35,13 @@ from typing import Any
 import anyio.to_thread
 import pyoxigraph as ox
 import rdflib
-from starlette.exceptions import HTTPException
 
 from .. import negotiation as neg
 from ..oxigraph_store import to_rdflib
 from ..serialization import _key as quad_order
 from ..serialization import prefixes_for
-from ..store import BackendUnavailable, QueryRequest, QueryTimeout
+from ..server import errors
+from ..store import QueryRequest, StoreError
 
 DEFAULT_CACHE_BYTES = 64 * 2**20  # rendered bodies kept per server
 DEFAULT_CONCURRENCY = 2  # renders running at once (the GIL makes more no faster, only the endpoint slower)
@@ -188,10 +188,8 @@ def construct_triples(store: Any, query: str, timeout: float) -> list[ox.Triple]
             data = graph.serialize(format="nt", encoding="utf-8")
             triples = [ox.Triple(t.subject, t.predicate, t.object)
                        for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
-    except QueryTimeout as error:
-        raise HTTPException(503, f"the description took too long to compute: {error}") from error
-    except BackendUnavailable as error:
-        raise HTTPException(502, str(error)) from error
+    except StoreError as error:
+        raise errors.from_store(error) from error
     return canonical(triples)
 
 

@@ -19,7 +19,8 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 
 from .. import negotiation as neg
 from ..namespaces import GRAPH, ONTOLOGY_IRI, SCO
-from ..store import BackendUnavailable, QueryTimeout
+from ..server import errors
+from ..store import StoreError
 from .baseiri import is_iri
 from .describe import ViewBuilder, describe_query, source_id_of
 from .rendering import (
@@ -75,10 +76,8 @@ def construct(site: Site, query: str) -> Graph:
     """A CONSTRUCT through the store, with `xsd:string` literals written plain (RDF 1.1 makes them equal)."""
     try:
         graph = cast(Graph, site.store.construct(query, timeout=site.config.query_timeout))
-    except QueryTimeout as error:
-        raise HTTPException(503, f"the description took too long to compute: {error}") from error
-    except BackendUnavailable as error:
-        raise HTTPException(502, str(error)) from error
+    except StoreError as error:
+        raise errors.from_store(error) from error
     typed = [t for t in graph if isinstance(t[2], Literal) and t[2].datatype == XSD.string]
     for s, p, o in typed:
         graph.remove((s, p, o))
@@ -89,10 +88,8 @@ def construct(site: Site, query: str) -> Graph:
 def select(site: Site, query: str) -> list[dict[str, object]]:
     try:
         return site.store.select(query, timeout=site.config.query_timeout)
-    except QueryTimeout as error:
-        raise HTTPException(503, f"the query for this page took too long: {error}") from error
-    except BackendUnavailable as error:
-        raise HTTPException(502, str(error)) from error
+    except StoreError as error:
+        raise errors.from_store(error) from error
 
 
 # ---------------------------------------------------------------------------

@@ -22,7 +22,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from spacecoop import negotiation as neg
+from spacecoop.query_policy import QueryTooComplex
 from spacecoop.server.cors import CORS_HEADERS
+from spacecoop.store import (
+    BackendUnavailable,
+    QueryMemoryExceeded,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTimeout,
+    RowLimitExceeded,
+    StoreError,
+)
 
 ROW_LIMIT_HEADER = "Spacecoop-Row-Limit"
 
@@ -121,6 +131,25 @@ def memory_limit_reached(detail: str) -> Problem:
 def backend_failed(detail: str) -> Problem:
     """The external SPARQL store (serve --backend) failed or cannot be reached: not the client's fault."""
     return Problem(502, f"{detail}. The query was not answered; try again later.", "Backend store failed")
+
+
+def from_store(error: StoreError) -> Problem:
+    """The answer to a store's error, the same on every route (the endpoint, the pages)."""
+    if isinstance(error, QuerySyntaxError):
+        return malformed_query(str(error))
+    if isinstance(error, QueryTooComplex):
+        return query_too_complex(str(error))
+    if isinstance(error, QueryRefused):
+        return refused(str(error))
+    if isinstance(error, QueryTimeout):
+        return time_limit_reached(str(error))
+    if isinstance(error, QueryMemoryExceeded):
+        return memory_limit_reached(str(error))
+    if isinstance(error, RowLimitExceeded):
+        return too_many_rows(error.limit)
+    if isinstance(error, BackendUnavailable):
+        return backend_failed(str(error))
+    return backend_failed(f"the store failed: {error}")
 
 
 def internal_error() -> Problem:

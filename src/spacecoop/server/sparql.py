@@ -43,15 +43,10 @@ from spacecoop.server.access_log import query_hash
 from spacecoop.server.conditional import etag_matches
 from spacecoop.settings import Settings
 from spacecoop.store import (
-    BackendUnavailable,
-    QueryMemoryExceeded,
-    QueryRefused,
     QueryRequest,
     QueryResult,
-    QuerySyntaxError,
-    QueryTimeout,
-    RowLimitExceeded,
     Store,
+    StoreError,
 )
 
 FORM = "application/x-www-form-urlencoded"
@@ -200,23 +195,11 @@ def choose_format(table: neg.FormatTable, accept: str | None, formats: tuple[str
 
 @contextlib.contextmanager
 def store_errors() -> Iterator[None]:
-    """The store's errors as the responses the client gets."""
+    """The store's errors as the responses the client gets (`errors.from_store`)."""
     try:
         yield
-    except QuerySyntaxError as error:
-        raise errors.malformed_query(str(error)) from None
-    except query_policy.QueryTooComplex as error:
-        raise errors.query_too_complex(str(error)) from None
-    except QueryRefused as error:
-        raise errors.refused(str(error)) from None
-    except QueryTimeout as error:
-        raise errors.time_limit_reached(str(error)) from None
-    except QueryMemoryExceeded as error:
-        raise errors.memory_limit_reached(str(error)) from None
-    except RowLimitExceeded as error:
-        raise errors.too_many_rows(error.limit) from None
-    except BackendUnavailable as error:
-        raise errors.backend_failed(str(error)) from None
+    except StoreError as error:
+        raise errors.from_store(error) from None
 
 
 def entity_tag(release_id: str, media_type: str, operation: Operation) -> str:
