@@ -108,24 +108,14 @@ def parser() -> argparse.ArgumentParser:
     locate.add_argument("quote")
     locate.set_defaults(func=cmd_locate)
 
-    # Serving commands live in their own modules and register themselves here.
-    for register in _optional_commands():
-        register(sub)
+    # The serving side's commands, imported only when the command line is read (the build never
+    # loads them): serve and query (server/commands.py), load and serve --backend (remote_commands.py).
+    from spacecoop import remote_commands
+    from spacecoop.server import commands as server_commands
+
+    server_commands.register(sub)
+    remote_commands.register(sub)
     return top
-
-
-def _optional_commands() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
-    """Subcommand registrars of the serving side (serve, query, load), when present."""
-    registrars: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
-    for module_name in ("spacecoop.server.commands", "spacecoop.remote_commands"):
-        try:
-            module = __import__(module_name, fromlist=["register"])
-        except ModuleNotFoundError as error:
-            if error.name is None or not module_name.startswith(error.name):
-                raise
-            continue
-        registrars.append(module.register)
-    return registrars
 
 
 def main(argv: list[str] | None = None) -> int:

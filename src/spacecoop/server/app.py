@@ -87,13 +87,9 @@ async def health(request: Request) -> JSONResponse:
 
 
 def _linked_data(settings: Settings, store: Store) -> tuple[Any, list[BaseRoute]]:
-    """The Linked Data site (None without the package) and its routes."""
-    try:
-        from spacecoop import linkeddata
-    except ModuleNotFoundError as error:
-        if error.name != "spacecoop.linkeddata":
-            raise
-        return None, []
+    """The Linked Data site and its routes."""
+    from spacecoop import linkeddata
+
     return linkeddata.site_routes(settings, store)
 
 
