@@ -57,7 +57,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     load.add_argument("--query-endpoint", metavar="URL",
                       help="where to check the result (default: the --into URL)")
     load.set_defaults(func=cmd_load)
-    _extend_serve(commands)
 
 
 def _add_auth_arguments(parser: argparse.ArgumentParser, prefix: str = "") -> None:
@@ -234,29 +233,23 @@ def cmd_load(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------
 
 
-def _extend_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `--backend URL` to `spacecoop serve` (registered by spacecoop.server.commands)."""
-    serve = commands.choices.get("serve")
-    if serve is None or any("--backend" in action.option_strings for action in serve._actions):
-        return
+def add_backend_arguments(serve: argparse.ArgumentParser) -> None:
+    """`--backend URL` and its authentication, for `spacecoop serve` (see server/commands.py)."""
     serve.add_argument(
         "--backend", metavar="URL", default=None,
         help="serve from this external SPARQL 1.1 endpoint instead of the embedded store; it must hold "
              "the release (spacecoop load --into) [env SPACECOOP_BACKEND]")
     _add_auth_arguments(serve, prefix="backend-")
-    original = serve.get_default("func")
-    serve.set_defaults(func=lambda args: cmd_serve_backend(args, original))
 
 
-def cmd_serve_backend(args: argparse.Namespace, serve_embedded: Callable[[argparse.Namespace], int]) -> int:
-    """`spacecoop serve`, with the store opened on the backend when one is given."""
-    backend = args.backend or os.environ.get("SPACECOOP_BACKEND")
+def backend_opener(args: argparse.Namespace) -> Callable[..., RemoteStore] | None:
+    """How `spacecoop serve` opens its store on the backend (`--backend`, `SPACECOOP_BACKEND`, or the
+    test suites' launcher); None: the embedded store."""
+    backend = getattr(args, "backend", None) or os.environ.get("SPACECOOP_BACKEND")
     launcher = os.environ.get(LAUNCHER_ENV)
     if not backend and not launcher:
-        return serve_embedded(args)
+        return None
     import logging
-
-    from spacecoop.server import commands as server_commands
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one log line per backend request
     credentials = _credentials(args.backend_user, args.backend_password_env, args.backend_auth)
@@ -281,7 +274,7 @@ def cmd_serve_backend(args: argparse.Namespace, serve_embedded: Callable[[argpar
             store.on_close.append(stop)
         return store
 
-    return server_commands.cmd_serve(args, open_remote)
+    return open_remote
 
 
 def _launch(spec: str, dist: Path) -> tuple[str, Callable[[], object]]:

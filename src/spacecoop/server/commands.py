@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import cast
 
 from spacecoop import negotiation as neg
+from spacecoop import remote_commands
 from spacecoop import settings as config
 from spacecoop.layout import Repository
 from spacecoop.release_guard import NotARelease, check_target, is_release, pinned
@@ -52,6 +53,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     config.add_arguments(serve)
+    remote_commands.add_backend_arguments(serve)
     serve.set_defaults(func=cmd_serve)
 
     query = commands.add_parser(
@@ -122,7 +124,8 @@ def _open_store(args: argparse.Namespace, settings: Settings, workers: int, *, s
 
 
 def cmd_serve(args: argparse.Namespace, open_store: Callable[..., Store] | None = None) -> int:
-    """`open_store(args, settings, workers)` gives the store to serve (default: the embedded one)."""
+    """`open_store(args, settings, workers)` gives the store to serve: by default the backend's
+    (`--backend`, see remote_commands), else the embedded one."""
     try:
         settings = _settings(args)
     except SettingError as error:
@@ -135,9 +138,10 @@ def cmd_serve(args: argparse.Namespace, open_store: Callable[..., Store] | None 
     except NotARelease as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    opener = open_store or remote_commands.backend_opener(args) or _open_store
     # The server serves the release it started with, whatever a later build does to --dist.
     with pinned(cast(Path, settings.dist)) as served:  # prepare_release set it
-        return _serve(args, replace(settings, dist=served), open_store or _open_store)
+        return _serve(args, replace(settings, dist=served), opener)
 
 
 def _serve(args: argparse.Namespace, settings: Settings, open_store: Callable[..., Store]) -> int:
