@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from spacecoop.answer_cache import CacheStats
 from spacecoop.server.access_log import access
 
 PATHS = ("/id/", "/graph/", "/class/", "/source/", "/ontology", "/void")
@@ -40,12 +40,7 @@ ENTRY_OVERHEAD = 512  # bytes counted per entry besides its body (key, headers, 
 MAX_ENTRY = 1 << 20
 
 
-@dataclass
-class PageCacheStats:
-    hits: int = 0
-    misses: int = 0
-    entries: int = 0
-    bytes: int = 0
+PageCacheStats = CacheStats  # the answer cache's counters: hits, misses, entries, bytes
 
 
 class PageCache:
