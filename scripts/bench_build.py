@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from spacecoop.build import run_build  # noqa: E402
-from spacecoop.layout import Repository  # noqa: E402
+from spacecoop.build.pipeline import run_build  # noqa: E402
+from spacecoop.paths import Repository  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from spacecoop.evidence import normalise, read_annotations, read_sources  # noqa: E402
-from spacecoop.layout import Repository  # noqa: E402
-from spacecoop.loading import load_repository  # noqa: E402
+from spacecoop.build.evidence import normalise, read_annotations, read_sources  # noqa: E402
+from spacecoop.build.load import load_repository  # noqa: E402
+from spacecoop.paths import Repository  # noqa: E402
 
 # A sentence ends at . ! ? (optionally followed by a closing quote) before whitespace, or at a blank line.
 _SENTENCE_END = re.compile(r'[.!?][”"’]?(?=\s)|\n\s*\n')

@@ -17,9 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from spacecoop.evidence import context_for, read_sources  # noqa: E402
-from spacecoop.layout import Repository  # noqa: E402
-from spacecoop.loading import parse_turtle  # noqa: E402
+from spacecoop.build.evidence import context_for, read_sources  # noqa: E402
+from spacecoop.build.load import parse_turtle  # noqa: E402
+from spacecoop.paths import Repository  # noqa: E402
 
 
 def turtle_string(text: str) -> str:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from spacecoop.layout import Release, Repository
-from spacecoop.loading import LoadedRepository, load_repository
+from spacecoop.build.load import LoadedRepository, load_repository
+from spacecoop.paths import Release, Repository
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +41,7 @@ def asserted(loaded: LoadedRepository) -> Graph:
 @pytest.fixture(scope="session")
 def release_dir(repo: Repository, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's release, built once into a temporary dist/."""
-    from spacecoop.build import run_build
+    from spacecoop.build.pipeline import run_build
 
     dist = tmp_path_factory.mktemp("release") / "dist"
     run_build(repo, dist)
@@ -67,13 +67,13 @@ def repo_copy(tmp_path: Path) -> Repository:
     return copy_repository(tmp_path / "repo")
 
 
-# --- The SPARQL endpoint's tests (tests/test_server_*.py): one server process per session. ---
+# --- The SPARQL endpoint's tests (tests/web/test_server_*.py): one server process per session. ---
 
 
 @pytest.fixture(scope="session")
 def server_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small release whose every answer the server tests know (see test_server_support)."""
-    from test_server_support import write_fixture_release
+    from support.server import write_fixture_release
 
     return write_fixture_release(tmp_path_factory.mktemp("server-release") / "dist")
 
@@ -81,7 +81,7 @@ def server_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def server_process(server_release: Path):
     """`spacecoop serve` on the fixture release, with small limits, on a free localhost port."""
-    from test_server_support import session_server_args, start_server
+    from support.server import session_server_args, start_server
 
     server = start_server(server_release, server_release.parent / "server.log", *session_server_args())
     yield server

@@ -158,7 +158,7 @@ def query_form(text: str) -> str:
 def expand_escaped_names(text: str) -> str:
     """`id:agency\\/cnsa` as `<https://w3id.org/spacecoop/id/agency/cnsa>` (same meaning)."""
     try:
-        from spacecoop.escaped_names import expand_escaped_prefixed_names
+        from spacecoop.rdf.escaped_names import expand_escaped_prefixed_names
     except ImportError:  # the project's module moved: the simple case is enough for these files
         prefixes = dict(re.findall(r"PREFIX\s+(\w*):\s*<([^>]*)>", text, re.IGNORECASE))
 

@@ -299,7 +299,7 @@ def start_bare(data: Path, workdir: Path, timeout: float = 600) -> Peer:
 
 
 # No `--timeout-s`: with it Oxigraph starts a thread per query that sleeps for the whole timeout,
-# and under load it runs out of memory for thread stacks and aborts (see spacecoop.engine).
+# and under load it runs out of memory for thread stacks and aborts (see spacecoop.store.engine).
 
 
 def oxigraph_command() -> str | None:
@@ -344,7 +344,7 @@ def start_oxigraph(dist: Path, workdir: Path, timeout: float = 120) -> Peer:
         peer.stop()
         raise
     peer.notes.append("oxigraph serve-read-only on a copy of dist/store, as spacecoop starts its engines "
-                      "(no --timeout-s: under load it aborts, see spacecoop.engine)")
+                      "(no --timeout-s: under load it aborts, see spacecoop.store.engine)")
     return peer
 
 

@@ -12,8 +12,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import BuildError
-from .layout import Repository
+from spacecoop.errors import BuildError
+from spacecoop.paths import Repository
 
 
 def _repository(args: argparse.Namespace) -> Repository:
@@ -28,7 +28,7 @@ def _progress(args: argparse.Namespace) -> Callable[[str], None] | None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import run_build
+    from spacecoop.build.pipeline import run_build
 
     repo = _repository(args)
     # Not resolved here: the build judges a symlink by what it points to (release_guard.check_target).
@@ -42,7 +42,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .build import run_validate
+    from spacecoop.build.pipeline import run_validate
 
     repo = _repository(args)
     report_path = Path(args.report).resolve() if args.report else None
@@ -55,8 +55,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_locate(args: argparse.Namespace) -> int:
-    from .evidence import read_sources
-    from .loading import parse_turtle
+    from spacecoop.build.evidence import read_sources
+    from spacecoop.build.load import parse_turtle
 
     repo = _repository(args)
     repo.require_inputs()
@@ -110,8 +110,8 @@ def parser() -> argparse.ArgumentParser:
 
     # The serving side's commands, imported only when the command line is read (the build never
     # loads them): serve and query (server/commands.py), load and serve --backend (remote_commands.py).
-    from spacecoop import remote_commands
-    from spacecoop.server import commands as server_commands
+    from spacecoop.commands import remote as remote_commands
+    from spacecoop.commands import serve as server_commands
 
     server_commands.register(sub)
     remote_commands.register(sub)

@@ -1,4 +1,4 @@
-"""Domain errors of the build, each mapped to an exit status by the CLI.
+"""Domain errors: the build's, each mapped to an exit status by the CLI, and the base of the store's.
 
 A build error always names what the curator must fix: the file and line of a
 syntax error, the instance file and quote of a bad evidence annotation.
@@ -74,3 +74,7 @@ class MissingInput(BuildError):
         names = ", ".join(str(path) for path in missing)
         super().__init__(f"{root} is not a spacecoop repository: missing {names} (is --root right?)")
         self.missing = missing
+
+
+class StoreError(Exception):
+    """Base of the errors a store reports to its caller (the subclasses are in `store.protocol`)."""

@@ -1,7 +1,7 @@
 """Fixtures of the interoperability tests: a release, its queries, and the external stores.
 
 The release is built once per session from the repository into a temporary
-folder (`spacecoop.build.run_build`). `SPACECOOP_INTEROP_RELEASE=/path/to/dist`
+folder (`spacecoop.build.pipeline.run_build`). `SPACECOOP_INTEROP_RELEASE=/path/to/dist`
 points the tests at an existing release instead. While the build is missing
 (an early checkout), a small stand-in release is made from
 `tests/fixtures/interop/`.
@@ -70,10 +70,10 @@ class ReleaseUnderTest:
 
 def _build_real_release(out: Path) -> Path | None:
     try:
-        from spacecoop.build import run_build
+        from spacecoop.build.pipeline import run_build
     except ImportError:
         return None
-    from spacecoop.layout import Repository
+    from spacecoop.paths import Repository
 
     run_build(Repository(REPO_ROOT), out)
     return out

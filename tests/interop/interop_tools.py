@@ -49,7 +49,8 @@ def real_release_expected() -> bool:
     """True when the tests run on the repository's real build (or a given release folder)."""
     import importlib.util
 
-    return bool(os.environ.get("SPACECOOP_INTEROP_RELEASE")) or importlib.util.find_spec("spacecoop.build") is not None
+    return (bool(os.environ.get("SPACECOOP_INTEROP_RELEASE"))
+            or importlib.util.find_spec("spacecoop.build.pipeline") is not None)
 
 GRAPH_BASE = "https://w3id.org/spacecoop/graph/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -685,7 +686,7 @@ class Virtuoso:
         default graph made of several graphs as a bag of quads) and every release graph as
         a named graph.
         """
-        from spacecoop.remote_store import UNION_GRAPH, expand_escaped_prefixed_names
+        from spacecoop.store.remote import UNION_GRAPH, expand_escaped_prefixed_names
 
         sent = expand_escaped_prefixed_names(query)  # Virtuoso 7.2 lacks `\/` escapes in prefixed names
         default = [UNION_GRAPH]
@@ -813,7 +814,7 @@ def virtuoso_backend(dist: Path):
     Named by `SPACECOOP_BACKEND_LAUNCHER=interop_tools:virtuoso_backend` so that every
     `spacecoop serve` a test suite starts serves from its own Virtuoso.
     """
-    from spacecoop.remote_commands import write_bulk_files
+    from spacecoop.commands.remote import write_bulk_files
 
     workdir = Path(tempfile.mkdtemp(prefix="spacecoop-virtuoso-"))
     server = Virtuoso(workdir)
@@ -839,12 +840,12 @@ class EmbeddedReference:
     """
 
     def __init__(self, dist: Path, workers: int = 1) -> None:
-        from spacecoop.engine_store import EngineStore
+        from spacecoop.store.engine_store import EngineStore
 
         self.store = EngineStore.open(dist, workers=workers)
 
     def answer(self, query: str, timeout: float = 60) -> Answer:
-        from spacecoop.store import QueryRequest
+        from spacecoop.store.protocol import QueryRequest
 
         if query_kind(query) == "graph":
             result = self.store.execute(QueryRequest(query), "application/n-triples", timeout=timeout, max_rows=None)

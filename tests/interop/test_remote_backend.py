@@ -8,8 +8,8 @@
 - The time limit holds whatever the backend does: a query it has not answered
   in time is abandoned and the client gets 503 at the limit.
 - The competency questions through the remote store answer as the embedded store.
-- The endpoint and Linked Data test suites (tests/test_server_*.py,
-  tests/test_linkeddata_*.py) pass with every `spacecoop serve` they start
+- The endpoint and Linked Data test suites (tests/web/test_server_*.py,
+  tests/web/test_linkeddata_*.py) pass with every `spacecoop serve` they start
   served from its own Virtuoso, except the tests listed in BACKEND_SPECIFIC.
 """
 
@@ -101,8 +101,8 @@ class _Counting(http.server.BaseHTTPRequestHandler):
     "PREFIX x: <urn:x:>\nSELECT * WHERE { ?s ?p ?o . { SERVICE SILENT <http://example.org/sparql> { ?s ?p ?o } } }",
 ], ids=["insert", "load", "drop", "service", "nested-service"])
 def test_refused_queries_never_reach_the_backend(refused):
-    from spacecoop.remote_store import RemoteStore
-    from spacecoop.store import QueryRefused, QueryRequest
+    from spacecoop.store.protocol import QueryRefused, QueryRequest
+    from spacecoop.store.remote import RemoteStore
 
     _Counting.hits = []
     listener = http.server.HTTPServer(("127.0.0.1", 0), _Counting)
@@ -120,8 +120,8 @@ def test_refused_queries_never_reach_the_backend(refused):
 
 
 def test_remote_store_abandons_a_query_at_the_time_limit(release, virtuoso):
-    from spacecoop.remote_store import RemoteStore
-    from spacecoop.store import QueryRequest, QueryTimeout
+    from spacecoop.store.protocol import QueryRequest, QueryTimeout
+    from spacecoop.store.remote import RemoteStore
 
     store = RemoteStore.open(release.root, virtuoso.endpoint)
     try:
@@ -148,8 +148,8 @@ def test_front_end_over_virtuoso_answers_503_at_the_time_limit(virtuoso_server):
 
 
 def test_competency_questions_through_the_remote_store(release, virtuoso, reference, query):
-    from spacecoop.remote_store import RemoteStore
-    from spacecoop.store import QueryRequest
+    from spacecoop.store.protocol import QueryRequest
+    from spacecoop.store.remote import RemoteStore
 
     store = RemoteStore.open(release.root, virtuoso.endpoint)
     try:
@@ -172,26 +172,26 @@ def test_competency_questions_through_the_remote_store(release, virtuoso, refere
 # Tests of the suites below that check what only one backend has, with the reason. A test
 # marked `embedded_store` (the embedded store's engine processes, its files) is left out too.
 BACKEND_SPECIFIC = {
-    "tests/test_server_sparql_protocol.py::test_health_names_the_release":
+    "tests/web/test_server_sparql_protocol.py::test_health_names_the_release":
         "asserts the embedded store's sandboxed query engines in /health",
-    "tests/test_server_release.py::test_serve_builds_a_missing_release_then_rebuilds_it_when_an_input_changes":
+    "tests/web/test_server_release.py::test_serve_builds_a_missing_release_then_rebuilds_it_when_an_input_changes":
         "asserts the embedded store's on-disk database under dist/store/",
-    **{f"tests/test_server_release.py::test_the_server_answers_each_competency_question[{name}]": reason
+    **{f"tests/web/test_server_release.py::test_the_server_answers_each_competency_question[{name}]": reason
        for name, reason in VIRTUOSO_7_2.items()},
-    **{f"tests/test_linkeddata_examples.py::test_competency_question_answers_through_sparql[{name}]": reason
+    **{f"tests/web/test_linkeddata_examples.py::test_competency_question_answers_through_sparql[{name}]": reason
        for name, reason in VIRTUOSO_7_2.items()},
 }
 # Suites of the front end; test_server_limits.py is run for its time-limit test only (the
 # others measure the embedded store's worker processes: killing, memory, replacement).
 SUITES = [
-    "tests/test_server_sparql_protocol.py",
-    "tests/test_server_refusals.py",
-    "tests/test_server_describe.py",
-    "tests/test_server_release.py",
-    "tests/test_server_limits.py::test_a_runaway_query_is_stopped_at_the_time_limit_with_503",
-    "tests/test_linkeddata_resources.py",
-    "tests/test_linkeddata_release.py",
-    "tests/test_linkeddata_examples.py",
+    "tests/web/test_server_sparql_protocol.py",
+    "tests/web/test_server_refusals.py",
+    "tests/web/test_server_describe.py",
+    "tests/web/test_server_release.py",
+    "tests/web/test_server_limits.py::test_a_runaway_query_is_stopped_at_the_time_limit_with_503",
+    "tests/web/test_linkeddata_resources.py",
+    "tests/web/test_linkeddata_release.py",
+    "tests/web/test_linkeddata_examples.py",
 ]
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from spacecoop.remote_commands import batches
-from spacecoop.remote_store import cbd_query, describe_parts, expand_escaped_prefixed_names, parse_query
-from spacecoop.store import QuerySyntaxError
+from spacecoop.commands.remote import batches
+from spacecoop.store.protocol import QuerySyntaxError
+from spacecoop.store.remote import cbd_query, describe_parts, expand_escaped_prefixed_names, parse_query
 
 pytestmark = pytest.mark.interop
 

@@ -1,6 +1,6 @@
 """pyshacl and Jena SHACL give the same verdict on the release and on every shapes fixture.
 
-Both engines get the inputs of the build's validation (spacecoop.validation):
+Both engines get the inputs of the build's validation (spacecoop.build.validate.reference):
 the release's shapes, and as data graph the asserted data (or a fixture of
 tests/fixtures/shapes/) merged with the vocabulary; neither engine infers
 anything. The verdict is the build's: the data conforms when no result has

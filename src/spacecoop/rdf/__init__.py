@@ -1,0 +1,1 @@
+"""RDF shared by every stage: terms, formats, the SPARQL lexer, canonical serialisation."""

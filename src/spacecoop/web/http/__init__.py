@@ -1,0 +1,1 @@
+"""HTTP rules every route shares: negotiation, problems, conditional requests, CORS, limits, logs."""

@@ -1,0 +1,1 @@
+"""Helpers the tests share: fixture releases, server processes, clients."""

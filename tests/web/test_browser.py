@@ -1,0 +1,192 @@
+"""Pages in a real headless browser (Debian chromium driven by chromedriver over plain WebDriver HTTP).
+
+Loads the home page, a resource page whose label contains markup, and the
+query page; runs an example query (sent to /sparql by the page's script,
+without reloading) and reads the result table.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from support.pages import (  # noqa: F401  (fixtures)
+    CNSA,
+    ESA,
+    MARKUP_LABEL,
+    fixture_release,
+    fixture_server,
+    free_port,
+)
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+
+
+class Browser:
+    """The few WebDriver commands the tests need."""
+
+    def __init__(self, endpoint: str, session: str) -> None:
+        self.http = httpx.Client(base_url=f"{endpoint}/session/{session}", timeout=60)
+
+    def _value(self, response: httpx.Response):
+        body = response.json()
+        if response.status_code != 200:
+            raise AssertionError(f"WebDriver error: {body.get('value')}")
+        return body["value"]
+
+    def go(self, url: str) -> None:
+        self._value(self.http.post("/url", json={"url": url}))
+
+    def run(self, script: str, *args):
+        return self._value(self.http.post("/execute/sync", json={"script": script, "args": list(args)}))
+
+    def find(self, css: str) -> str:
+        return self._value(self.http.post("/element", json={"using": "css selector", "value": css}))[ELEMENT]
+
+    def click(self, css: str) -> None:
+        self._value(self.http.post(f"/element/{self.find(css)}/click", json={}))
+
+    def text(self, css: str) -> str:
+        return self._value(self.http.get(f"/element/{self.find(css)}/text"))
+
+    def wait_for(self, script: str, timeout: float = 20) -> object:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = self.run(script)
+            if value:
+                return value
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for: {script}")
+
+
+def _require_or_skip(reason: str) -> None:
+    if os.environ.get("SPACECOOP_REQUIRE_INTEROP") == "1":
+        pytest.fail(f"{reason} (SPACECOOP_REQUIRE_INTEROP=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):
+    if not (Path(CHROMIUM).exists() and shutil.which(CHROMEDRIVER)):
+        _require_or_skip("Debian chromium and chromedriver are not installed")
+    port = free_port()
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    log = profile.parent / "chromedriver.log"
+    driver = subprocess.Popen([CHROMEDRIVER, f"--port={port}", f"--log-path={log}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{endpoint}/status", timeout=2).json()["value"]["ready"]:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("chromedriver did not start")
+            time.sleep(0.1)
+        capabilities = {"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": CHROMIUM, "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1280,1024",
+            ]},
+        }}}
+        created = httpx.post(f"{endpoint}/session", json=capabilities, timeout=120).json()["value"]
+        if "sessionId" not in created:
+            raise AssertionError(f"chromium did not start: {created}")
+        session = created["sessionId"]
+        try:
+            yield Browser(endpoint, session)
+        finally:
+            httpx.delete(f"{endpoint}/session/{session}", timeout=60)
+    finally:
+        driver.terminate()
+        try:
+            driver.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            driver.kill()
+
+
+def test_home_page_in_a_browser(browser, fixture_server):
+    browser.go(fixture_server.url + "/")
+    assert browser.run("return document.title")
+    assert browser.run("return document.querySelectorAll('#classes a[href$=\"/class/Agency\"]').length") == 1
+    dataset = browser.run("return JSON.parse("
+                          "document.querySelector('script[type=\"application/ld+json\"]').textContent)")
+    assert dataset["@type"] == "Dataset"
+    # nothing was fetched from another host
+    hosts = browser.run("return performance.getEntriesByType('resource').map(e => new URL(e.name).host)")
+    assert set(hosts) <= {fixture_server.url.split("//")[1]}
+
+
+def test_resource_page_shows_markup_in_a_label_as_text(browser, fixture_server):
+    browser.go(fixture_server.url + "/id/agency/esa")
+    assert browser.text("h1 .label") == MARKUP_LABEL
+    assert browser.run("return document.querySelectorAll('main script, main b').length") == 0
+    assert browser.run("return window.__esa_alerted === undefined")
+    evidence = browser.run("return document.querySelector('#evidence mark').textContent")
+    assert evidence == "ESA signed"
+    alternates = browser.run("return [...document.querySelectorAll('link[rel=alternate]')].map(l => l.type)")
+    assert {"text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"} <= set(alternates)
+
+
+def test_agreement_page_links_its_parties(browser, fixture_server):
+    browser.go(fixture_server.url + "/id/agreement/cnsa-esa-2020")
+    parties = browser.run("return [...document.querySelectorAll('dl.headline a')].map(a => a.href)")
+    assert fixture_server.url + "/id/agency/cnsa" in parties
+
+
+def test_query_page_runs_an_example_without_reloading(browser, fixture_server):
+    browser.go(fixture_server.url + "/query")
+    browser.run("window.__notReloaded = true")
+    browser.click('a.example[data-name="cq01-agreement-parties"]')
+    browser.wait_for("return document.querySelector('#results')?.getAttribute('data-state') === 'done'")
+    assert browser.run("return window.__notReloaded === true"), "the page reloaded"
+    error = browser.run("return document.querySelector('#query-error')?.textContent || null")
+    assert error is None, error
+    rows = browser.run(
+        "return [...document.querySelectorAll('#results-table tbody tr')].map("
+        "tr => [...tr.querySelectorAll('td a')].map(a => [a.textContent, a.getAttribute('href')]))")
+    assert rows == [[["China National Space Administration", fixture_server.url + "/id/agency/cnsa"]],
+                    [[MARKUP_LABEL, fixture_server.url + "/id/agency/esa"]]]
+    downloads = browser.run("return [...document.querySelectorAll('#results .downloads a')].map(a => a.textContent)")
+    assert downloads == ["JSON", "XML", "CSV", "TSV"]
+    assert browser.run("return document.querySelectorAll('main b, #results script').length") == 0
+
+
+def test_query_page_form_runs_a_typed_query(browser, fixture_server):
+    browser.go(fixture_server.url + "/query")
+    browser.run("window.__notReloaded = true; document.getElementById('query').value = arguments[0]",
+                "ASK { GRAPH ?g { ?s a <https://w3id.org/spacecoop/ontology#Agreement> } }")
+    browser.click("#run")
+    browser.wait_for("return document.querySelector('#results')?.getAttribute('data-state') === 'done'")
+    assert browser.run("return window.__notReloaded === true")
+    assert browser.text("#boolean-result") == "yes (true)"
+
+
+def test_query_page_draws_a_construct_answer_as_triples(browser, fixture_server):
+    browser.go(fixture_server.url + "/query")
+    browser.run("document.getElementById('query').value = arguments[0]",
+                "CONSTRUCT { ?m <https://w3id.org/spacecoop/ontology#crewMember> ?p } "
+                "WHERE { GRAPH ?g { ?m <https://w3id.org/spacecoop/ontology#crewMember> ?p } }")
+    browser.click("#run")
+    browser.wait_for("return document.querySelector('#results')?.getAttribute('data-state') === 'done'")
+    headers = browser.run("return [...document.querySelectorAll('#results-table th')].map(th => th.textContent)")
+    assert headers == ["subject", "predicate", "object"]
+    cells = browser.run("return [...document.querySelectorAll('#results-table tbody td')]"
+                        ".map(td => td.textContent.trim())")
+    assert cells[0].startswith("Shenzhou-15") and cells[2].startswith("Fei Junlong")
+    downloads = browser.run("return [...document.querySelectorAll('#results .downloads a')].map(a => a.textContent)")
+    assert downloads == ["Turtle", "N-Triples", "JSON-LD", "RDF/XML"]
