@@ -14,10 +14,12 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
-from spacecoop.build.reason import rules
+from rdflib.namespace import RDF
 
 from spacecoop.build.reason.reference import Reasoned, reason
-from spacecoop.build.reason.rules import UnsupportedVocabulary, Vocabulary, materialize, to_oxigraph
+from spacecoop.build.reason.rules import materialize
+from spacecoop.build.reason.scratch import to_oxigraph
+from spacecoop.build.reason.vocabulary import UnsupportedVocabulary, Vocabulary
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "reasoning"
 PREFIXES = """
@@ -256,7 +258,7 @@ def test_scratch_graphs_of_the_store_are_the_modules_own(ontology: Graph) -> Non
     """Other named graphs (a build's document graphs) are left alone; scratch graphs go."""
     store = store_of(turtle("id:agency/a a sco:Agency ."))
     other = ox.NamedNode("https://w3id.org/spacecoop/graph/000")
-    store.add(ox.Quad(ox.NamedNode("https://w3id.org/spacecoop/id/agency/a"), ox.NamedNode(str(rules.RDF.type)),
+    store.add(ox.Quad(ox.NamedNode("https://w3id.org/spacecoop/id/agency/a"), ox.NamedNode(str(RDF.type)),
                       ox.NamedNode("https://w3id.org/spacecoop/ontology#Agency"), other))
     materialize(store, ontology)
     assert list(store.named_graphs()) == [other]
