@@ -15,8 +15,9 @@ from starlette.testclient import TestClient
 from support.pages import SOURCE_A, write_release
 
 from spacecoop.store.engine_store import EngineStore
-from spacecoop.web.pages import routes
+from spacecoop.web.app import routes
 from spacecoop.web.pages.rendering import ENTRY_OVERHEAD, RenderCache, Rendered
+from spacecoop.web.pages.site import Config, Site
 
 RESOURCES = ["/id/agency/cnsa", "/id/agreement/cnsa-esa-2020", "/id/mission/shenzhou-15"]
 RDF = ["text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"]
@@ -59,8 +60,8 @@ def engine_store(tmp_path_factory: pytest.TempPathFactory):
 def make_client(engine_store, **settings) -> tuple[TestClient, CountingStore]:
     dist, store = engine_store
     counting = CountingStore(store)
-    app = Starlette(routes=routes(SimpleNamespace(release_dir=dist, time_limit=10.0, max_rows=10_000, **settings),
-                                  counting))
+    config = Config.from_settings(SimpleNamespace(release_dir=dist, time_limit=10.0, max_rows=10_000, **settings))
+    app = Starlette(routes=routes(Site(config, counting)))
     return TestClient(app, base_url="http://testserver"), counting
 
 

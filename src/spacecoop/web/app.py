@@ -1,28 +1,44 @@
-"""The web application: `create_app(settings, store)`.
+"""The web application: `create_app(settings, store)`, and `routes(site)`, every route of the server.
 
-The routing table is below, in one screen. `/sparql` and `/health` are the
-server's own; the Linked Data routes (`/`, `/id/…`, `/ontology`, `/dumps/`,
-`/void`, `/query`, …) come from `spacecoop.web.pages.routes` when that
-package is installed. Nothing is created at import time: the caller opens the
-store, builds the app, runs it and closes the store.
+| path | what |
+|---|---|
+| `/sparql` | the SPARQL 1.1 Protocol; without a query, the service description |
+| `/health` | liveness, the release served, the engines' and caches' counters (JSON) |
+| `/` | home: the dataset, class counts, sources, links (HTML; JSON twin) |
+| `/id/{…}` (`.ttl` `.jsonld` `.nt` `.rdf` `.html`, `?format=`) | a resource's description |
+| `/ontology` (`.ttl` …) | the vocabulary: RDF, or pyLODE's page anchored at every term |
+| `/context.jsonld` | the JSON-LD context generated from the vocabulary |
+| `/graph/{name}` (`.trig` `.nq` `.ttl` …) | one named graph (one per source document) |
+| `/source/{source-id}` (`.txt`) | an article with its evidence quotes marked |
+| `/class/{name}?page=` | the members of a class, paged by label |
+| `/dumps/`, `/dumps/{file}` | the release files (checksums, ranges, conditional GET) |
+| `/void`, `/.well-known/void`, `/dcat`, `/catalog` | VoID and DCAT descriptions |
+| `/query` | a SPARQL page with the example queries |
+| `/static/…` | CSS and the query page's script |
+
+The Linked Data views (`spacecoop.web.pages`) take the `Site` and the request.
+Nothing is created at import time: the caller opens the store, builds the app,
+runs it and closes the store.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Route
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
-from spacecoop.store.answer_cache import AnswerCache
+from spacecoop.store.answer_cache import AnswerCache, CacheStats
 from spacecoop.store.protocol import Store
 from spacecoop.web.http import problems as errors
 from spacecoop.web.http.access_log import AccessLogMiddleware
@@ -30,6 +46,8 @@ from spacecoop.web.http.cors import CORSMiddleware
 from spacecoop.web.http.limits import BodyDeadlineMiddleware
 from spacecoop.web.http.proxies import ForwardedHeadersMiddleware, TrustedPeers
 from spacecoop.web.page_cache import PageCache, PageCacheStats
+from spacecoop.web.pages import descriptions, documents, dumps, home, query, resources
+from spacecoop.web.pages.site import STATIC_DIR, Config, Site
 from spacecoop.web.settings import Settings
 from spacecoop.web.sparql import endpoint as sparql
 from spacecoop.web.sparql.service_description import ServiceDescription
@@ -68,39 +86,61 @@ async def health(request: Request) -> JSONResponse:
             "lowered": engines.stats.lowered,
         }
     answers: AnswerCache = request.app.state.answers
-    body["answer_cache"] = {
-        "megabytes": answers.max_bytes // 2**20,
-        "entries": answers.stats.entries,
-        "bytes": answers.stats.bytes,
-        "hits": answers.stats.hits,
-        "misses": answers.stats.misses,
-    }
-    pages: PageCacheStats = request.app.state.page_cache
-    body["page_cache"] = {
-        "megabytes": request.app.state.settings.page_cache,
-        "entries": pages.entries,
-        "bytes": pages.bytes,
-        "hits": pages.hits,
-        "misses": pages.misses,
-    }
+    body["answer_cache"] = _cache_counters(answers.max_bytes // 2**20, answers.stats)
+    body["page_cache"] = _cache_counters(request.app.state.settings.page_cache, request.app.state.page_cache)
     status = 200 if body["status"] == "ok" else 503  # a probe restarts a server that cannot answer queries
     return JSONResponse(body, status, headers={"Cache-Control": "no-store"})
 
 
-def _linked_data(settings: Settings, store: Store) -> tuple[Any, list[BaseRoute]]:
-    """The Linked Data site and its routes."""
-    from spacecoop.web import pages as linkeddata
+def _cache_counters(megabytes: int, stats: CacheStats) -> dict[str, int]:
+    """A cache's size limit and counters, as /health reports them."""
+    return {"megabytes": megabytes, "entries": stats.entries, "bytes": stats.bytes, "hits": stats.hits,
+            "misses": stats.misses}
 
-    return linkeddata.site_routes(settings, store)
+
+def _bind(site: Site, view: Callable[..., Any]) -> Callable[[Request], Any]:
+    """A Starlette endpoint calling `view(site, request)`; sync views run in the thread pool."""
+    if inspect.iscoroutinefunction(view):
+        async def endpoint(request: Request) -> Response:
+            return cast(Response, await view(site, request))
+    else:
+        def endpoint(request: Request) -> Response:  # type: ignore[misc]
+            return cast(Response, view(site, request))
+    endpoint.__name__ = view.__name__
+    endpoint.__doc__ = view.__doc__
+    return endpoint
+
+
+def routes(site: Site) -> list[BaseRoute]:
+    """Every route of the server, in the order they are matched."""
+    get = ["GET", "HEAD"]
+    return [
+        Route("/sparql", sparql.sparql, methods=["GET", "HEAD", "POST", "OPTIONS"], name="sparql"),
+        Route("/health", health, methods=get, name="health"),
+        Route("/", _bind(site, home.home), methods=get, name="home"),
+        Route("/id/{path:path}", _bind(site, resources.resource), methods=get, name="resource"),
+        Route("/ontology", _bind(site, resources.ontology), methods=get, name="ontology"),
+        Route("/ontology.{ext}", _bind(site, resources.ontology), methods=get, name="ontology-file"),
+        Route("/context.jsonld", _bind(site, resources.context), methods=get, name="context"),
+        Route("/graph/{name:path}", _bind(site, resources.named_graph), methods=get, name="graph"),
+        Route("/source/{source_id}", _bind(site, documents.source_page), methods=get, name="source"),
+        Route("/class/{name}", _bind(site, home.class_listing), methods=get, name="class"),
+        Route("/dumps/", _bind(site, dumps.listing), methods=get, name="dumps"),
+        Route("/dumps", _bind(site, dumps.listing), methods=get, name="dumps-bare"),
+        Route("/dumps/{path:path}", _bind(site, dumps.dump_file), methods=get, name="dump"),
+        Route("/void", _bind(site, descriptions.void), methods=get, name="void"),
+        Route("/void.{ext}", _bind(site, descriptions.void), methods=get, name="void-file"),
+        Route("/.well-known/void", _bind(site, descriptions.void), methods=get, name="well-known-void"),
+        Route("/dcat", _bind(site, descriptions.dcat), methods=get, name="dcat"),
+        Route("/dcat.{ext}", _bind(site, descriptions.dcat), methods=get, name="dcat-file"),
+        Route("/catalog", _bind(site, descriptions.dcat), methods=get, name="catalog"),
+        Route("/query", _bind(site, query.query_page), methods=["GET", "HEAD", "POST"], name="query"),
+        Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
+    ]
 
 
 def create_app(settings: Settings, store: Store) -> Starlette:
-    site, pages = _linked_data(settings, store)
-    routes: list[BaseRoute] = [
-        Route("/sparql", sparql.sparql, methods=["GET", "HEAD", "POST", "OPTIONS"], name="sparql"),
-        Route("/health", health, methods=["GET", "HEAD"], name="health"),
-        *pages,
-    ]
+    site = Site(Config.from_settings(settings), store)  # `prepare`d when the server starts
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -108,11 +148,10 @@ def create_app(settings: Settings, store: Store) -> Starlette:
         serve_here, stop_serving = getattr(store, "serve_here", None), getattr(store, "stop_serving", None)
         if serve_here is not None:
             await serve_here()
-        if site is not None:  # the first pages then render as fast as the next ones
-            try:
-                await asyncio.to_thread(site.prepare)
-            except Exception as error:  # each page that needs what is missing says so itself
-                log.warning("the Linked Data pages could not be prepared: %s", error)
+        try:  # the first pages then render as fast as the next ones
+            await asyncio.to_thread(site.prepare)
+        except Exception as error:  # each page that needs what is missing says so itself
+            log.warning("the Linked Data pages could not be prepared: %s", error)
         log.info("serving release %s (%d named graphs)", store.release_id, len(store.counts()))
         yield
         if stop_serving is not None:
@@ -121,7 +160,7 @@ def create_app(settings: Settings, store: Store) -> Starlette:
 
     page_cache = PageCacheStats()
     app = Starlette(
-        routes=routes,
+        routes=routes(site),
         middleware=[
             Middleware(ForwardedHeadersMiddleware, trusted=TrustedPeers.parse(settings.forwarded_allow_ips)),
             # Whole Linked Data answers, sent again before routing (the release never changes).

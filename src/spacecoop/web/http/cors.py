@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from spacecoop.web.http.middleware import HTTPMiddleware
 
 # Response headers a browser script may read besides the CORS-safelisted ones.
 EXPOSED = ("ETag", "Content-Disposition", "Link", "Location", "Retry-After", "Spacecoop-Release",
@@ -23,14 +25,8 @@ ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 PREFLIGHT_MAX_AGE = "86400"
 
 
-class CORSMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class CORSMiddleware(HTTPMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_headers = Headers(scope=scope)
         if scope["method"] == "OPTIONS" and "access-control-request-method" in request_headers:
             await self._preflight(request_headers)(scope, receive, send)

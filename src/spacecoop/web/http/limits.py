@@ -40,6 +40,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from spacecoop.web.http import problems as errors
+from spacecoop.web.http.middleware import HTTPMiddleware
 
 log = logging.getLogger("spacecoop.http")
 
@@ -201,17 +202,14 @@ class CoalescingTransport:
         return getattr(self._transport, name)
 
 
-class BodyDeadlineMiddleware:
+class BodyDeadlineMiddleware(HTTPMiddleware):
     """408 for a request whose body has not arrived within `seconds` of its head."""
 
     def __init__(self, app: ASGIApp, seconds: float) -> None:
-        self.app = app
+        super().__init__(app)
         self.seconds = seconds
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         deadline = asyncio.get_running_loop().time() + self.seconds
         complete = False
 

@@ -2,9 +2,10 @@
 
 A handler raises a `Problem` built by one of the small functions below: the
 status and a message that tells the caller what to change. The response is
-RFC 9457 `application/problem+json` (type, title, status, detail), or a page
-for a browser, and carries the CORS headers itself, so even a 500 produced
-outside the middleware stack is readable by a browser client.
+RFC 9457 `application/problem+json` (type, title, status, detail), or for a
+browser the site's error page (`spacecoop.web.error_pages`), and carries the
+CORS headers itself, so even a 500 produced outside the middleware stack is
+readable by a browser client.
 
 Anything unexpected is not a Problem: it propagates, is logged with its
 traceback, and the client gets a plain 500.
@@ -12,7 +13,6 @@ traceback, and the client gets a plain 500.
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -31,6 +31,7 @@ from spacecoop.store.protocol import (
     RowLimitExceeded,
     StoreError,
 )
+from spacecoop.web.error_pages import error_page
 from spacecoop.web.http import negotiation as neg
 from spacecoop.web.http.cors import CORS_HEADERS
 
@@ -156,21 +157,12 @@ def internal_error() -> Problem:
     return Problem(500, "The server failed to answer; the error has been logged.")
 
 
-def _page(problem: Problem) -> str:
-    title = html.escape(f"{problem.status} {problem.title}")
-    return (
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<title>{title}</title></head><body><h1>{title}</h1>"
-        f"<p>{html.escape(problem.detail)}</p>"
-        '<p><a href="/sparql">SPARQL endpoint</a> · <a href="/">Home</a></p></body></html>\n'
-    )
-
-
 def problem_response(request: Request, problem: Problem) -> Response:
     headers = {**CORS_HEADERS, "Cache-Control": "no-store", **problem.headers}
     headers["Vary"] = "Accept"
     if neg.PROBLEM.negotiate(request.headers.get("accept")) == neg.HTML:
-        return Response(_page(problem), problem.status, headers, media_type=neg.HTML)
+        page = error_page(request, problem.status, problem.title, problem.detail)
+        return Response(page, problem.status, headers, media_type=neg.HTML)
     body = {"type": "about:blank", "title": problem.title, "status": problem.status, "detail": problem.detail}
     return Response(json.dumps(body), problem.status, headers, media_type=neg.PROBLEM_JSON)
 
