@@ -23,14 +23,12 @@ from rdflib.namespace import SH, XSD
 from test_rules import store_of
 from test_shapes import INVALID, SOURCES_TTL, VALID, read_expectation, side_by_side
 
+from spacecoop.build.validate.literals import range_matches as _range_matches
 from spacecoop.build.validate.reference import Finding, ValidationResult, validate
-from spacecoop.build.validate.shape_queries import (
-    UnsupportedShapes,
-    _minus_rewrite,
-    _range_matches,
-    check_shapes,
-    validate_store,
-)
+from spacecoop.build.validate.shape_queries import validate_store
+from spacecoop.build.validate.shapes import UnsupportedShapes
+from spacecoop.build.validate.sparql_text import minus_rewrite as _minus_rewrite
+from spacecoop.build.validate.supported import check_shapes
 from spacecoop.rdf.terms import to_oxigraph, to_rdflib
 
 EX = "http://example.org/"

@@ -1,25 +1,25 @@
 """The build: repository in, validated release out.
 
-Stages, in order, each owned by its module:
-  1. load      parse every Turtle file (loading.py)        -> SyntaxProblem, exit 2
-  2. evidence  check every quote against its source        -> EvidenceProblem, exit 1
-  3. quality   the ontology quality report (quality.py)    -> QualityProblem, exit 1
-  4. reason    OWL 2 RL closure and consistency (rules.py)  -> InconsistencyProblem, exit 1
-  5. validate  SHACL on the asserted data (shape_queries.py) -> ValidationProblem, exit 1
-  6. write     dist/ built beside the old one and swapped in at once (release.py);
-               only a missing or empty folder or a spacecoop release is replaced (release_guard.py)
+Stages, in order, each owned by a module of `spacecoop.build`:
+  1. load      parse every Turtle file (load)                   -> SyntaxProblem, exit 2
+  2. evidence  check every quote against its source (evidence)  -> EvidenceProblem, exit 1
+  3. quality   the ontology quality report (quality)            -> QualityProblem, exit 1
+  4. reason    OWL 2 RL closure and consistency (reason/)       -> InconsistencyProblem, exit 1
+  5. validate  SHACL on the asserted data (validate/)           -> ValidationProblem, exit 1
+  6. write     dist/ built beside the old one and swapped in at once (release/writer);
+               only a missing or empty folder or a spacecoop release is replaced (release/guard)
 
 `run_validate` stops after stage 5 and writes nothing but the report.
 
-Two engines reason and validate, with the same results (tests/test_rules.py and
-tests/test_shape_queries.py prove it on the real data and every fixture):
+Two engines reason and validate, with the same results (tests/build/test_rules.py and
+tests/build/test_shape_queries.py prove it on the real data and every fixture):
 
   store      (default) the OWL 2 RL rules and the SHACL shapes compiled to SPARQL
              and evaluated by pyoxigraph over an in-memory store: seconds for a
-             million triples (rules.py, shape_queries.py)
+             million triples (reason/rules, validate/shape_queries)
   reference  owlrl and pyshacl themselves over rdflib graphs: minutes for a
-             hundred thousand triples (reasoning.py, validation.py); the yardstick,
-             and the way out for OWL or SHACL the store engine refuses
+             hundred thousand triples (reason/reference, validate/reference); the
+             yardstick, and the way out for OWL or SHACL the store engine refuses
 """
 
 from __future__ import annotations
@@ -36,17 +36,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from spacecoop.errors import QualityProblem, ValidationProblem
-from spacecoop.build.evidence import check_evidence, read_sources
 from spacecoop.build.competency import read_questions
-from spacecoop.paths import Repository
+from spacecoop.build.evidence import check_evidence, read_sources
 from spacecoop.build.load import LoadedRepository, load_repository
 from spacecoop.build.quality import quality_report
 from spacecoop.build.reason.reference import Reasoned, check_consistency, reason
-from spacecoop.build.release.guard import check_target
 from spacecoop.build.reason.rules import materialize
-from spacecoop.build.validate.shape_queries import validate_store
+from spacecoop.build.release.guard import check_target
 from spacecoop.build.validate.reference import ValidationResult, validate
+from spacecoop.build.validate.shape_queries import validate_store
+from spacecoop.errors import QualityProblem, ValidationProblem
+from spacecoop.paths import Repository
 
 Engine = Literal["store", "reference"]  # the choices of `--engine` (cli.py)
 
@@ -180,8 +180,8 @@ def run_build(
 ) -> BuildReport:
     """`spacecoop build`: stages 1-6. On any failure `dist/` is left exactly as it was."""
     from spacecoop.build.load import parse_folder
-    from spacecoop.build.release.writer import write_release  # the writer is only needed once checks pass
     from spacecoop.build.release.vocabulary_docs import DocsJob
+    from spacecoop.build.release.writer import write_release  # the writer is only needed once checks pass
 
     report = BuildReport(progress=progress)
     target = check_target(dist or repo.dist, repo.root)  # refused before minutes of checks, and again before the swap

@@ -1,1 +1,1 @@
-"""SHACL validation: `reference` (pyshacl) and `shape_queries` (the shapes compiled to SPARQL)."""
+"""SHACL validation: `reference` (pyshacl) and `shape_queries.validate_store` (the shapes compiled to SPARQL)."""
