@@ -26,8 +26,8 @@ from rdflib.namespace import PROV, RDF
 from rdflib.term import Identifier
 
 from spacecoop.errors import EvidenceProblem, SourceProblem
-from spacecoop.rdf.terms import literal_int
 from spacecoop.iris import OA, SCO, source_iri
+from spacecoop.rdf.terms import literal_int
 
 _SPACE = re.compile(r"\s+")
 

@@ -16,8 +16,8 @@ from rdflib import Graph
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from spacecoop.errors import SyntaxProblem
-from spacecoop.paths import Repository
 from spacecoop.iris import SOURCES_GRAPH, source_graph
+from spacecoop.paths import Repository
 
 
 def parse_turtle(path: Path) -> Graph:
