@@ -72,7 +72,8 @@ def repo_copy(tmp_path: Path) -> Repository:
 
 @pytest.fixture(scope="session")
 def server_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small release whose every answer the server tests know (see test_server_support)."""
+    """A small release whose every answer the server tests know, built by the build's release writer
+    (see support.server and support.releases)."""
     from support.server import write_fixture_release
 
     return write_fixture_release(tmp_path_factory.mktemp("server-release") / "dist")

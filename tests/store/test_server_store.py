@@ -52,8 +52,8 @@ def test_each_graph_is_loaded_with_its_triple_count(store):
         GRAPH_B: 8,
         SOURCES_GRAPH: 4,
         INFERRED_GRAPH: 2,
-        ONTOLOGY_GRAPH: 6,
-        EXAMPLES_GRAPH: 3,
+        ONTOLOGY_GRAPH: 7,
+        EXAMPLES_GRAPH: 6,
     }
 
 

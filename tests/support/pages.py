@@ -2,24 +2,24 @@
 
 The fixture release is small and exact: two document graphs (an agreement
 between two agencies; a crewed mission with its crew and station), a sources
-graph, an inferred graph, a small vocabulary, example queries, VoID, DCAT and
-a manifest, plus the two source texts the evidence quotes point into. One
-agency's English label contains markup, for the escaping tests.
+graph, an inferred graph, a small vocabulary and three competency questions,
+plus the two source texts the evidence quotes point into. One agency's English
+label contains markup, for the escaping tests. `write_release` builds it with
+the build's own release writer (support.releases), so it has every file a real
+release has: dumps, example queries, VoID, DCAT, the manifest, the store.
 
 This module holds no tests; the `test_linkeddata_*` modules import from it.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Graph, URIRef
 
-from spacecoop.iris import INFERRED_GRAPH, SOURCES_GRAPH
+from support.releases import build_release, competency_query
 from support.server import ServerProcess, free_port  # noqa: F401  (free_port: for the browser tests)
 from support.server import start_server as start_serve_process
 
@@ -198,7 +198,7 @@ INFERRED_TTL = PREFIXES + f"""
 """
 
 # name -> (question, query, expected answer: a set of rows of IRIs/strings, or a boolean)
-EXAMPLES: dict[str, tuple[str, str, object]] = {
+_QUESTIONS: dict[str, tuple[str, str, object]] = {
     "cq01-agreement-parties": (
         "Which actors are party to the 2020 CNSA–ESA agreement?",
         "PREFIX sco: <https://w3id.org/spacecoop/ontology#>\n"
@@ -219,77 +219,25 @@ EXAMPLES: dict[str, tuple[str, str, object]] = {
         True,
     ),
 }
-
-
-def _graph(ttl: str) -> Graph:
-    return Graph().parse(data=ttl, format="turtle")
+# The same, each query as its competency file (tests/competency/{name}.rq): the header the build reads,
+# then the SPARQL. The build publishes the whole file as the example query.
+EXAMPLES: dict[str, tuple[str, str, object]] = {
+    name: (question, competency_query(question, query), expected)
+    for name, (question, query, expected) in _QUESTIONS.items()
+}
 
 
 def write_release(dist: Path) -> Path:
-    """Write the fixture release into `dist` (as `spacecoop build` lays a release out)."""
-    from spacecoop.build.competency import CompetencyQuestion, examples_graph
-    from spacecoop.build.release.describe import dcat_description, file_entry, manifest_json, void_description
-    from spacecoop.build.release.vocabulary_docs import ontology_html
-
-    dist.mkdir(parents=True, exist_ok=True)
-    graphs = {
-        f"{BASE}graph/{SOURCE_A}": _graph(document_a()),
-        f"{BASE}graph/{SOURCE_B}": _graph(document_b()),
-        str(SOURCES_GRAPH): _graph(sources_graph()),
-        str(INFERRED_GRAPH): _graph(INFERRED_TTL),
-    }
-    dataset = Dataset()
-    for name, graph in graphs.items():
-        named = dataset.graph(URIRef(name))
-        for triple in graph:
-            named.add(triple)
-    (dist / "data.nq").write_bytes(dataset.serialize(format="nquads", encoding="utf-8"))
-    (dist / "data.trig").write_bytes(dataset.serialize(format="trig", encoding="utf-8"))
-    with gzip.open(dist / "data.nq.gz", "wb") as gz:
-        gz.write((dist / "data.nq").read_bytes())
-    asserted = Graph()
-    for name, graph in graphs.items():
-        if name != str(INFERRED_GRAPH):
-            asserted += graph
-    (dist / "asserted.ttl").write_bytes(asserted.serialize(format="turtle", encoding="utf-8"))
-
-    ontology = _graph(ONTOLOGY_TTL)
-    for ext, fmt in (("ttl", "turtle"), ("rdf", "pretty-xml"), ("jsonld", "json-ld"), ("nt", "nt")):
-        (dist / f"ontology.{ext}").write_bytes(ontology.serialize(format=fmt, encoding="utf-8"))
-    (dist / "docs").mkdir(exist_ok=True)
-    (dist / "docs" / "ontology.html").write_text(ontology_html(ontology), encoding="utf-8")
-
-    questions = [
-        CompetencyQuestion(name=name, question=question, documents=(), query=query, path=Path(f"{name}.rq"))
-        for name, (question, query, _) in EXAMPLES.items()
-    ]
-    (dist / "examples.ttl").write_bytes(examples_graph(questions).serialize(format="turtle", encoding="utf-8"))
-
-    (dist / "sources").mkdir(exist_ok=True)
-    (dist / "sources" / f"{SOURCE_A}.txt").write_text(TEXT_A, encoding="utf-8")
-    (dist / "sources" / f"{SOURCE_B}.txt").write_text(TEXT_B, encoding="utf-8")
-
-    media = {"nq": "application/n-quads", "trig": "application/trig", "ttl": "text/turtle",
-             "rdf": "application/rdf+xml", "jsonld": "application/ld+json", "nt": "application/n-triples",
-             "gz": "application/gzip",
-             "html": "text/html", "txt": "text/plain"}
-    triples = {"data.nq": sum(len(g) for g in graphs.values()), "data.trig": sum(len(g) for g in graphs.values()),
-               "asserted.ttl": len(asserted), "ontology.ttl": len(ontology), "ontology.nt": len(ontology),
-               "ontology.rdf": len(ontology), "ontology.jsonld": len(ontology)}
-
-    def entries(exclude: set[str]):
-        return [file_entry(dist, p, media[p.name.rsplit(".", 1)[-1]], triples.get(p.name))
-                for p in sorted(dist.rglob("*")) if p.is_file() and p.relative_to(dist).as_posix() not in exclude]
-
-    skip = {"manifest.json", "store"}
-    dumps = [e for e in entries(skip) if e.path.startswith(("data.", "asserted."))]
-    void = void_description(graphs, dumps, [URIRef(AGREEMENT), URIRef(MISSION), URIRef(CNSA)])
-    (dist / "void.ttl").write_bytes(void.serialize(format="turtle", encoding="utf-8"))
-    dcat = dcat_description(entries(skip | {"dcat.ttl"}))
-    (dist / "dcat.ttl").write_bytes(dcat.serialize(format="turtle", encoding="utf-8"))
-    manifest = manifest_json(entries(skip), "fixture", {n: len(g) for n, g in graphs.items()})
-    (dist / "manifest.json").write_bytes(manifest)
-    return dist
+    """Build the fixture release into `dist` with the build's own release writer (see support.releases)."""
+    return build_release(
+        dist,
+        ontology_ttl=ONTOLOGY_TTL,
+        instance_ttls={SOURCE_A: document_a(), SOURCE_B: document_b()},
+        sources_ttl=sources_graph(),
+        source_texts={SOURCE_A: TEXT_A, SOURCE_B: TEXT_B},
+        competency={name: query for name, (_, query, _) in EXAMPLES.items()},
+        inferred_ttl=INFERRED_TTL,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -349,9 +297,11 @@ def client(fixture_server: Server):
         yield http
 
 
-# Files of the fixture release that /dumps/ serves (as the manifest lists them).
+# Files of the fixture release that /dumps/ serves (as the manifest lists them: all but manifest.json,
+# validation.ttl and the store).
 DUMP_FILES = (
-    "asserted.ttl", "data.nq", "data.nq.gz", "data.trig", "docs/ontology.html", "examples.ttl", "ontology.jsonld",
-    "ontology.nt", "ontology.rdf", "ontology.ttl", f"sources/{SOURCE_A}.txt", f"sources/{SOURCE_B}.txt", "void.ttl",
+    "asserted.ttl", "asserted.ttl.gz", "data.jsonld", "data.jsonld.gz", "data.nq", "data.nq.gz", "data.trig",
+    "data.trig.gz", "docs/ontology.html", "examples.ttl", "ontology.jsonld", "ontology.nt", "ontology.nt.gz",
+    "ontology.rdf", "ontology.ttl", "shapes.ttl", f"sources/{SOURCE_A}.txt", f"sources/{SOURCE_B}.txt", "void.ttl",
     "dcat.ttl",
 )

@@ -1,14 +1,13 @@
 """Helpers of the server tests: a small fixture release and a real server process on a free port.
 
-The fixture release is written from the TriG below, so every test knows the
-exact answers. The conftest fixtures `server_release`, `server_process` and
-`server_client` use these helpers once per session.
+The fixture release is built from the TriG below by the build's own release
+writer (support.releases), so every test knows the exact answers. The conftest
+fixtures `server_release`, `server_process` and `server_client` use these
+helpers once per session.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import signal
 import socket
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
+
+from support.releases import build_release, competency_query, questions_graph
 
 FIXTURE_TRIG = r"""
 @prefix sco: <https://w3id.org/spacecoop/ontology#> .
@@ -59,30 +60,24 @@ graph:inferred {
 }
 """
 
+# The title: pyLODE, which the build documents the vocabulary with, needs one.
 FIXTURE_ONTOLOGY = """
 @prefix sco: <https://w3id.org/spacecoop/ontology#> .
 @prefix owl: <http://www.w3.org/2002/07/owl#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-<https://w3id.org/spacecoop/ontology> a owl:Ontology .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+<https://w3id.org/spacecoop/ontology> a owl:Ontology ; dcterms:title "spacecoop fixture vocabulary"@en .
 sco:Agency a owl:Class ; rdfs:subClassOf sco:Organization ; rdfs:label "Agency"@en .
 sco:Organization a owl:Class ; rdfs:label "Organization"@en .
 """
 
-FIXTURE_EXAMPLES = """
-@prefix sh: <http://www.w3.org/ns/shacl#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-<https://w3id.org/spacecoop/example/agencies> a sh:SPARQLSelectExecutable ;
-    rdfs:comment "Which agencies are there?"@en ;
-    sh:select "SELECT ?agency WHERE { ?agency a <https://w3id.org/spacecoop/ontology#Agency> }" .
-"""
-
-FIXTURE_VOID = """
-@prefix void: <http://rdfs.org/ns/void#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-<https://w3id.org/spacecoop/dataset> a void:Dataset ;
-    dcterms:title "spacecoop fixture"@en ;
-    void:sparqlEndpoint <https://w3id.org/spacecoop/sparql> .
-"""
+# The competency questions (tests/competency/{name}.rq): the build publishes them as example queries.
+FIXTURE_QUESTIONS = {
+    "agencies": competency_query(
+        "Which agencies are there?",
+        "SELECT ?agency WHERE { ?agency a <https://w3id.org/spacecoop/ontology#Agency> }\n",
+    ),
+}
 
 SCO = "https://w3id.org/spacecoop/ontology#"
 ID = "https://w3id.org/spacecoop/id/"
@@ -109,23 +104,34 @@ MEMORY_HOG_QUERY = "SELECT * WHERE { " + " ".join(
 ) + " } ORDER BY DESC(?v7)"
 
 
+def fixture_inputs() -> dict[str, object]:
+    """The fixture as the inputs of a build: FIXTURE_TRIG's graphs as the files they are loaded from.
+
+    Each document graph `graph/{id}` is the instance file `instances/{id}.ttl` (the build names
+    a document's graph so), `graph/sources` is `sources/sources.ttl`, `graph/inferred` the
+    inferred graph; each written as Turtle from the TriG's own terms."""
+    graphs: dict[str, list[ox.Triple]] = {}
+    for quad in ox.parse(FIXTURE_TRIG.encode(), ox.RdfFormat.TRIG):
+        graphs.setdefault(quad.graph_name.value, []).append(ox.Triple(quad.subject, quad.predicate, quad.object))
+    turtle = {name: (ox.serialize(triples, format=ox.RdfFormat.TURTLE) or b"").decode()
+              for name, triples in graphs.items()}
+    assert all(name.startswith(GRAPH) for name in turtle), "every graph of FIXTURE_TRIG is one the build makes"
+    documents = {name[len(GRAPH):]: ttl for name, ttl in turtle.items() if name not in (SOURCES_GRAPH, INFERRED_GRAPH)}
+    return {
+        "ontology_ttl": FIXTURE_ONTOLOGY,
+        "instance_ttls": documents,
+        "sources_ttl": turtle[SOURCES_GRAPH],
+        "inferred_ttl": turtle[INFERRED_GRAPH],
+        "competency": FIXTURE_QUESTIONS,
+    }
+
+
 def write_fixture_release(dist: Path) -> Path:
-    """A release folder as `spacecoop build` lays it out, from the fixture TriG."""
-    dist.mkdir(parents=True, exist_ok=True)
-    (dist / "data.trig").write_text(FIXTURE_TRIG, encoding="utf-8")
-    quads = list(ox.parse(FIXTURE_TRIG.encode(), ox.RdfFormat.TRIG))
-    (dist / "data.nq").write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
-    (dist / "ontology.ttl").write_text(FIXTURE_ONTOLOGY, encoding="utf-8")
-    (dist / "examples.ttl").write_text(FIXTURE_EXAMPLES, encoding="utf-8")
-    (dist / "void.ttl").write_text(FIXTURE_VOID, encoding="utf-8")
-    files = []
-    for name in ("data.nq", "data.trig", "ontology.ttl", "examples.ttl", "void.ttl"):
-        data = (dist / name).read_bytes()
-        files.append({"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
-    release = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:16]
-    (dist / "manifest.json").write_text(
-        json.dumps({"generator": "spacecoop", "release": release, "files": files}, indent=1), encoding="utf-8")
-    return dist
+    """The fixture release, built into `dist` by the build's own release writer (see support.releases).
+
+    Without the embedded store the build also loads: the server (or `prepare()`) loads the
+    release from its files, checking them against the manifest, as for a copied release."""
+    return build_release(dist, **fixture_inputs(), store=False)  # type: ignore[arg-type]
 
 
 def free_port() -> int:
@@ -220,7 +226,9 @@ def fixture_dataset():
     dataset = Dataset(default_union=True)
     dataset.parse(data=FIXTURE_TRIG, format="trig")
     dataset.graph(URIRef(ONTOLOGY_GRAPH)).parse(data=FIXTURE_ONTOLOGY, format="turtle")
-    dataset.graph(URIRef(EXAMPLES_GRAPH)).parse(data=FIXTURE_EXAMPLES, format="turtle")
+    examples = dataset.graph(URIRef(EXAMPLES_GRAPH))
+    for triple in questions_graph(FIXTURE_QUESTIONS):
+        examples.add(triple)
     return dataset
 
 

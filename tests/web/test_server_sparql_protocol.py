@@ -568,7 +568,7 @@ def test_service_description_lists_the_named_graphs_and_says_the_default_is_thei
 
 
 def test_service_description_includes_the_datasets_void(service_description):
-    dataset = URIRef("https://w3id.org/spacecoop/dataset")
+    dataset = URIRef("https://w3id.org/spacecoop/void#dataset")
     assert (None, URIRef(SD + "defaultDataset"), dataset) in service_description
     assert (dataset, RDF.type, URIRef("http://rdfs.org/ns/void#Dataset")) in service_description
 
