@@ -32,15 +32,12 @@ Serve the release over HTTP: the SPARQL 1.1 endpoint at /sparql, /health, and
 the Linked Data pages. Every option can also be set by the environment
 variable shown; an option on the command line wins."""
 
-QUERY_FORMATS = {
-    # --format: (media type for SELECT/ASK, media type for CONSTRUCT/DESCRIBE)
-    "table": (neg.TSV, neg.TURTLE),
-    "csv": (neg.CSV, None),
-    "tsv": (neg.TSV, None),
-    "json": (neg.SPARQL_RESULTS_JSON, neg.JSON_LD),
-    "xml": (neg.SPARQL_RESULTS_XML, neg.RDF_XML),
-    "turtle": (None, neg.TURTLE),
-    "nt": (None, neg.N_TRIPLES),
+# --format: (media type for SELECT/ASK, media type for CONSTRUCT/DESCRIBE). Besides `table`, the
+# names are values of /sparql's `format` parameter, each naming a format of one kind or both (`json`).
+_FORMAT_NAMES = ("csv", "tsv", "json", "xml", "turtle", "nt")
+QUERY_FORMATS: dict[str, tuple[str | None, str | None]] = {
+    "table": (neg.TSV, neg.TURTLE),  # TSV drawn as a table
+    **{name: (neg.RESULTS.names.get(name), neg.RDF.names.get(name)) for name in _FORMAT_NAMES},
 }
 QUERY_SETTINGS = ("dist", "build", "time_limit", "max_rows", "query_memory", "max_nesting", "log_level")
 

@@ -17,28 +17,18 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from spacecoop.iris import ID, PREFIXES
+from spacecoop.rdf import formats
 
+# The RDF formats of the release files, by extension.
 FORMATS: dict[str, ox.RdfFormat] = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "trig": ox.RdfFormat.TRIG,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "nq": ox.RdfFormat.N_QUADS,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdf": ox.RdfFormat.RDF_XML,
+    fmt.extension: fmt.rdf for fmt in formats.REGISTRY if fmt.extension is not None and fmt.rdf is not None
 }
 
+# The media types of the release files (those the manifest and DCAT name), by extension.
 MEDIA_TYPES: dict[str, str] = {
-    "ttl": "text/turtle",
-    "trig": "application/trig",
-    "nt": "application/n-triples",
-    "nq": "application/n-quads",
-    "jsonld": "application/ld+json",
-    "rdf": "application/rdf+xml",
-    "html": "text/html",
-    "json": "application/json",
-    "gz": "application/gzip",
-    "txt": "text/plain",
-    "rq": "application/sparql-query",
+    fmt.extension: fmt.media_type
+    for fmt in formats.of_kind(formats.GRAPH, formats.DATASET, formats.PAGE, formats.FILE)
+    if fmt.extension is not None
 }
 
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -185,7 +175,7 @@ def serialize_counted(
     `prefixes`: those of `prefixes_for(quads)` when the caller has them already."""
     fmt = FORMATS[extension]
     items: list[ox.Quad] | list[ox.Triple]
-    if fmt.supports_datasets:
+    if formats.BY_EXTENSION[extension].holds_datasets:
         items = list(quads)
     else:
         seen: set[ox.Triple] = set()
@@ -196,7 +186,7 @@ def serialize_counted(
                 seen.add(triple)
                 items.append(triple)
         items.sort(key=lambda t: _key(ox.Quad(t.subject, t.predicate, t.object)))
-    if extension not in ("ttl", "trig", "rdf", "jsonld"):
+    if not formats.BY_EXTENSION[extension].prefixes:
         prefixes = None
     elif prefixes is None:
         prefixes = prefixes_for(items)

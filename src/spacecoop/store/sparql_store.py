@@ -35,6 +35,7 @@ import pyoxigraph as ox
 import rdflib
 
 from spacecoop.iris import PREFIXES
+from spacecoop.rdf import formats
 from spacecoop.rdf.terms import from_sparql_json, to_rdflib
 from spacecoop.store.engine import EngineLoop
 from spacecoop.store.policy import ASK, GRAPH, MAX_NESTING, SELECT, SHORT_QUERY, check_query, check_query_cached
@@ -47,20 +48,15 @@ from spacecoop.store.protocol import (
     RowLimitExceeded,
 )
 
-SPARQL_JSON = "application/sparql-results+json"
-N_TRIPLES = "application/n-triples"
+SPARQL_JSON = formats.SPARQL_RESULTS_JSON  # what SELECT and ASK are asked for
+N_TRIPLES = formats.N_TRIPLES  # what CONSTRUCT and DESCRIBE are asked for
 
-RESULTS_FORMATS = {
-    SPARQL_JSON: ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+# The formats a client may get, by media type: the writers of /sparql's answers.
+RESULTS_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    fmt.media_type: fmt.results for fmt in formats.of_kind(formats.RESULTS) if fmt.results is not None
 }
-RDF_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    N_TRIPLES: ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    fmt.media_type: fmt.rdf for fmt in formats.of_kind(formats.GRAPH) if fmt.rdf is not None
 }
 
 
@@ -111,7 +107,7 @@ def _tsv(variables: list[str], rows: list[Any]) -> bytes:
 def serialize_solutions(variables: list[str], rows: list[Any], media_type: str) -> bytes:
     """SPARQL results in `media_type`: TSV written here (terms in N-Triples syntax), the rest by pyoxigraph."""
     tsv = _tsv(variables, rows)
-    if media_type == "text/tab-separated-values":
+    if media_type == formats.TSV:
         return tsv
     parsed = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV)
     return cast(bytes, parsed.serialize(format=RESULTS_FORMATS[media_type]))  # no output: returns the bytes

@@ -19,8 +19,8 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 
 from spacecoop import __version__
-from spacecoop.iris import BASE, ID, SCO
 from spacecoop.build.release.guard import GENERATOR
+from spacecoop.iris import BASE, ID, SCO
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 DATASET = URIRef(BASE + "void#dataset")

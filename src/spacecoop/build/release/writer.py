@@ -25,14 +25,23 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from spacecoop.build.release.describe import FileEntry, dcat_description, file_entry, line_statistics, manifest_json, void_description
-from spacecoop.errors import BuildError
 from spacecoop.build.competency import examples_graph, read_questions
-from spacecoop.paths import Release, Repository
-from spacecoop.iris import INFERRED_GRAPH, SCO
-from spacecoop.rdf.database import install_store, load_store
+from spacecoop.build.release.describe import (
+    FileEntry,
+    dcat_description,
+    file_entry,
+    line_statistics,
+    manifest_json,
+    void_description,
+)
 from spacecoop.build.release.guard import MARKER, STAGING, check_target, new_folder, remove_leftovers, unmark
+from spacecoop.build.release.vocabulary_docs import DocsJob as start_docs
+from spacecoop.errors import BuildError
+from spacecoop.iris import INFERRED_GRAPH, SCO
+from spacecoop.paths import Release, Repository
+from spacecoop.rdf import formats
 from spacecoop.rdf.canonical import (
+    FORMATS,
     MEDIA_TYPES,
     canonical_lines,
     canonical_quads,
@@ -44,7 +53,7 @@ from spacecoop.rdf.canonical import (
     triple_lines,
     write_lines,
 )
-from spacecoop.build.release.vocabulary_docs import DocsJob as start_docs
+from spacecoop.rdf.database import install_store, load_store
 
 if TYPE_CHECKING:
     from spacecoop.build.pipeline import BuildReport, Checked
@@ -75,7 +84,7 @@ def _gzip(path: Path) -> Path:
 def _rdf_extension(name: str) -> str | None:
     base = name[:-3] if name.endswith(".gz") else name
     ext = base.rsplit(".", 1)[-1]
-    return ext if ext in ("ttl", "trig", "nt", "nq", "jsonld", "rdf") else None
+    return ext if ext in FORMATS else None
 
 
 def _entry(root: Path, path: Path, statements: dict[str, int]) -> FileEntry:
@@ -83,11 +92,7 @@ def _entry(root: Path, path: Path, statements: dict[str, int]) -> FileEntry:
     name = path.relative_to(root).as_posix()
     base = name[:-3] if name.endswith(".gz") else name
     triples = statements.get(base) if _rdf_extension(path.name) is not None else None
-    media = (
-        MEDIA_TYPES["gz"]
-        if name.endswith(".gz")
-        else MEDIA_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
-    )
+    media = MEDIA_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
     return file_entry(root, path, media, triples)
 
 
@@ -117,8 +122,8 @@ def _write_files(repo: Repository, out: Path, checked: Checked, inputs: str, doc
         statements[name] = count
 
     ontology_quads = canonical_quads({None: loaded.ontology})
-    for ext in ("ttl", "rdf", "jsonld", "nt"):
-        dump(f"ontology.{ext}", ontology_quads)
+    for fmt in formats.of_kind(formats.GRAPH):  # the vocabulary in every RDF graph format
+        dump(f"ontology.{fmt.extension}", ontology_quads)
     dump(release.shapes_ttl.name, canonical_quads({None: loaded.shapes}))
     questions = read_questions(repo.competency_dir)
     dump(release.examples_ttl.name, canonical_quads({None: examples_graph(questions)}))

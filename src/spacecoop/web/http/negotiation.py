@@ -5,7 +5,8 @@ wildcards, specificity) against the media types the server can produce. The
 `FormatTable`s below wrap it for SPARQL results and RDF graphs: they add the
 alias media types clients send (`application/json`, `application/xml`, ...)
 and the short names of the `format` request parameter (`json`, `ttl`, ...),
-and always answer with the canonical media type.
+and always answer with the canonical media type. They are made of the formats
+of `spacecoop.rdf.formats`, in its order of preference.
 
 Media-type parameters other than `q` (charset, profile, level) are ignored
 when matching: the server offers one variant per media type.
@@ -17,24 +18,29 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-# SPARQL query results (SELECT, ASK).
-SPARQL_RESULTS_JSON = "application/sparql-results+json"
-SPARQL_RESULTS_XML = "application/sparql-results+xml"
-CSV = "text/csv"
-TSV = "text/tab-separated-values"
+from spacecoop.rdf import formats
+from spacecoop.rdf.formats import (
+    CSV,
+    HTML,
+    JSON_LD,
+    N_QUADS,
+    N_TRIPLES,
+    PROBLEM_JSON,
+    RDF_XML,
+    SPARQL_RESULTS_JSON,
+    SPARQL_RESULTS_XML,
+    TRIG,
+    TSV,
+    TURTLE,
+    Format,
+)
 
-# RDF graphs (CONSTRUCT, DESCRIBE, resource descriptions).
-TURTLE = "text/turtle"
-N_TRIPLES = "application/n-triples"
-JSON_LD = "application/ld+json"
-RDF_XML = "application/rdf+xml"
-
-# Datasets (dumps).
-N_QUADS = "application/n-quads"
-TRIG = "application/trig"
-
-HTML = "text/html"
-PROBLEM_JSON = "application/problem+json"
+__all__ = [
+    # the media types, as `spacecoop.rdf.formats` names them
+    "CSV", "HTML", "JSON_LD", "N_QUADS", "N_TRIPLES", "PROBLEM_JSON", "RDF_XML", "SPARQL_RESULTS_JSON",
+    "SPARQL_RESULTS_XML", "TRIG", "TSV", "TURTLE",
+    "EXTENSIONS", "PROBLEM", "RDF", "RDF_OR_HTML", "RESULTS", "FormatTable", "MediaRange", "negotiate", "parse_accept",
+]
 
 # Specificity of a media range: `*/*` < `type/*` < `type/subtype`.
 _ANY, _TYPE_ANY, _EXACT = 1, 2, 3
@@ -137,6 +143,24 @@ class FormatTable:
     # Values of the `format` request parameter.
     names: Mapping[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, *offered: Format, aliases: bool = True) -> FormatTable:
+        """The formats in this order, with their `format` parameter names and (`aliases`) alias media types."""
+        return cls(()).extended(*offered, aliases=aliases)
+
+    def extended(self, *offered: Format, first: bool = False, aliases: bool = True) -> FormatTable:
+        """This table with more formats, after its own or before them (`first`); their aliases and
+        parameter names come after this table's. ValueError if two formats claim a media type or a name."""
+        added = tuple(fmt.media_type for fmt in offered)
+        media_types = (*added, *self.media_types) if first else (*self.media_types, *added)
+        alias_pairs = [*self.aliases.items(),
+                       *((alias, fmt.media_type) for fmt in (offered if aliases else ()) for alias in fmt.aliases)]
+        name_pairs = [*self.names.items(), *((name, fmt.media_type) for fmt in offered for name in fmt.parameters)]
+        claimed = [*media_types, *(alias for alias, _ in alias_pairs)]
+        if len(set(claimed)) != len(claimed) or len(dict(name_pairs)) != len(name_pairs):
+            raise ValueError(f"two formats of one table claim the same media type or name: {claimed}, {name_pairs}")
+        return FormatTable(media_types, dict(alias_pairs), dict(name_pairs))
+
     def from_format_parameter(self, value: str) -> str | None:
         """The media type a `format=` value names (a short name or a media type), or None."""
         key = value.strip().lower()
@@ -161,68 +185,24 @@ class FormatTable:
         return ", ".join(self.media_types)
 
 
-RESULTS = FormatTable(
-    media_types=(SPARQL_RESULTS_JSON, SPARQL_RESULTS_XML, CSV, TSV),
-    aliases={
-        "application/json": SPARQL_RESULTS_JSON,
-        "application/xml": SPARQL_RESULTS_XML,
-        "text/xml": SPARQL_RESULTS_XML,
-    },
-    names={
-        "json": SPARQL_RESULTS_JSON,
-        "srj": SPARQL_RESULTS_JSON,
-        "xml": SPARQL_RESULTS_XML,
-        "srx": SPARQL_RESULTS_XML,
-        "csv": CSV,
-        "tsv": TSV,
-    },
-)
+# SELECT and ASK answers.
+RESULTS = FormatTable.of(*formats.of_kind(formats.RESULTS))
 
-RDF = FormatTable(
-    media_types=(TURTLE, N_TRIPLES, JSON_LD, RDF_XML),
-    aliases={
-        "application/x-turtle": TURTLE,
-        "application/json": JSON_LD,
-        "application/xml": RDF_XML,
-        "text/xml": RDF_XML,
-    },
-    names={
-        "turtle": TURTLE,
-        "ttl": TURTLE,
-        "nt": N_TRIPLES,
-        "ntriples": N_TRIPLES,
-        "n-triples": N_TRIPLES,
-        "jsonld": JSON_LD,
-        "json-ld": JSON_LD,
-        "json": JSON_LD,
-        "rdfxml": RDF_XML,
-        "rdf": RDF_XML,
-        "xml": RDF_XML,
-        "owl": RDF_XML,
-    },
-)
+# RDF graphs: CONSTRUCT and DESCRIBE answers, resource descriptions.
+RDF = FormatTable.of(*formats.of_kind(formats.GRAPH))
 
 # Pages that are also data: HTML for browsers, RDF for everyone else (`*/*` gets Turtle).
-RDF_OR_HTML = FormatTable(
-    media_types=(*RDF.media_types, HTML),
-    aliases={**RDF.aliases, "application/xhtml+xml": HTML},
-    names={**RDF.names, "html": HTML},
-)
+RDF_OR_HTML = RDF.extended(*formats.of_kind(formats.PAGE))
 
 # Error bodies: a page for browsers, RFC 9457 problem details for everyone else.
-PROBLEM = FormatTable(media_types=(PROBLEM_JSON, HTML), aliases={"application/json": PROBLEM_JSON})
+PROBLEM = FormatTable(
+    media_types=(PROBLEM_JSON, HTML),
+    aliases=dict.fromkeys(formats.BY_MEDIA_TYPE[PROBLEM_JSON].aliases, PROBLEM_JSON),
+)
 
-# File extensions of the formats, for downloads and format links.
+# File extensions of the formats the server negotiates, for downloads and format links.
 EXTENSIONS: dict[str, str] = {
-    SPARQL_RESULTS_JSON: "srj",
-    SPARQL_RESULTS_XML: "srx",
-    CSV: "csv",
-    TSV: "tsv",
-    TURTLE: "ttl",
-    N_TRIPLES: "nt",
-    JSON_LD: "jsonld",
-    RDF_XML: "rdf",
-    N_QUADS: "nq",
-    TRIG: "trig",
-    HTML: "html",
+    fmt.media_type: fmt.extension
+    for fmt in formats.of_kind(formats.RESULTS, formats.GRAPH, formats.DATASET, formats.PAGE)
+    if fmt.extension is not None
 }

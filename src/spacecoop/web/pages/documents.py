@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from spacecoop.iris import OA, SCO
+from spacecoop.rdf.formats import PLAIN_TEXT
 from spacecoop.rdf.terms import literal_int
 from spacecoop.web.http import negotiation as neg
 from spacecoop.web.pages import labels as labelling
@@ -100,7 +101,7 @@ def source_page(site: Site, request: Request) -> Response:
     if as_text:
         if not text_path.exists():
             raise HTTPException(404, f"the text of {source_id} is not part of this release")
-        return page.conditional(FileResponse(text_path, media_type="text/plain; charset=utf-8"), "text/plain")
+        return page.conditional(FileResponse(text_path, media_type=f"{PLAIN_TEXT}; charset=utf-8"), PLAIN_TEXT)
 
     builder = ViewBuilder(site.vocabulary, page.iris, page.languages)
     title = next((str(o) for o in graph.objects(node, URIRef("http://purl.org/dc/terms/title"))), None)
@@ -148,7 +149,7 @@ def source_page(site: Site, request: Request) -> Response:
         text_available=bool(text),
     )
     alternates = [
-        Alternate("text/plain", page.iris.path(f"source/{source_id}.txt"), "text"),
+        Alternate(PLAIN_TEXT, page.iris.path(f"source/{source_id}.txt"), "text"),
         *(Alternate(a.media_type, a.href, f"what it states ({a.label})")
           for a in page.alternates(f"graph/{source_id}", (neg.TRIG, neg.N_QUADS, neg.TURTLE))),
         *(Alternate(a.media_type, a.href, f"description ({a.label})")

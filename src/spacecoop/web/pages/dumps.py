@@ -18,14 +18,17 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
+from spacecoop.rdf import formats
 from spacecoop.web.http import negotiation as neg
 from spacecoop.web.http.conditional import is_fresh
 from spacecoop.web.pages.representations import choose
 from spacecoop.web.pages.site import Alternate, Site, add_links, vary
 
-LISTING = neg.FormatTable(media_types=(neg.HTML, "application/json"),
-                          names={"html": neg.HTML, "json": "application/json"})
+# The listing as a page or as the manifest's JSON (no alias media types here).
+LISTING = neg.FormatTable.of(*formats.named("html", "json"), aliases=False)
 MANIFEST = "manifest.json"
+# Files served as UTF-8 text: text/* and these.
+_TEXT = frozenset({*(fmt.media_type for fmt in formats.of_kind(formats.GRAPH, formats.DATASET)), formats.JSON})
 
 
 def _entries(site: Site) -> dict[str, dict[str, Any]]:
@@ -36,7 +39,7 @@ def listing(site: Site, request: Request) -> Response:
     page = site.page(request)
     choice = choose(request, LISTING, None)
     files = sorted(_entries(site).values(), key=lambda e: e["path"])
-    if choice.media_type == "application/json":
+    if choice.media_type == formats.JSON:
         document = dict(site.manifest)
         document["files"] = [dict(e, url=page.iris.path(f"dumps/{e['path']}")) for e in files]
         response: Response = JSONResponse(document)
@@ -47,7 +50,7 @@ def listing(site: Site, request: Request) -> Response:
             "dumps.html",
             {"files": rows, "release": site.manifest.get("release"),
              "manifest_url": page.iris.path(f"dumps/{MANIFEST}")},
-            alternates=[Alternate("application/json", page.iris.path("dumps/?format=json"), "JSON")],
+            alternates=[Alternate(formats.JSON, page.iris.path("dumps/?format=json"), "JSON")],
         )
     if choice.negotiated:
         vary(response, "Accept")
@@ -59,7 +62,7 @@ def dump_file(site: Site, request: Request) -> Response:
     entry = _entries(site).get(path)
     if path == MANIFEST and site.release.manifest.exists():
         digest = hashlib.sha256(site.release.manifest.read_bytes()).hexdigest()
-        entry = {"path": MANIFEST, "media_type": "application/json", "sha256": digest}
+        entry = {"path": MANIFEST, "media_type": formats.JSON, "sha256": digest}
     if entry is None:
         raise HTTPException(404, f"{path!r} is not a file of this release; see /dumps/")
     file_path = site.release.root / entry["path"]
@@ -75,9 +78,7 @@ def dump_file(site: Site, request: Request) -> Response:
                 stat.st_mtime):
         return Response(status_code=304, headers={"last-modified": formatdate(stat.st_mtime, usegmt=True), **headers})
     media_type = entry.get("media_type") or "application/octet-stream"
-    if media_type.startswith("text/") or media_type in (
-        neg.JSON_LD, neg.N_TRIPLES, neg.N_QUADS, neg.TRIG, neg.RDF_XML, "application/json"
-    ):
+    if media_type.startswith("text/") or media_type in _TEXT:
         media_type += "; charset=utf-8"
     return FileResponse(file_path, media_type=media_type, headers=headers, stat_result=stat,
                         content_disposition_type="inline", filename=None)

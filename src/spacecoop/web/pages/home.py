@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from spacecoop.iris import INFERRED_GRAPH, SCO
+from spacecoop.rdf import formats
 from spacecoop.web.http import negotiation as neg
 from spacecoop.web.pages import labels as labelling
 from spacecoop.web.pages.describe import is_safe_iri, short_iri
@@ -26,12 +27,8 @@ from spacecoop.web.pages.resources import select
 from spacecoop.web.pages.site import Alternate, Page, Site, vary
 from spacecoop.web.pages.vocabulary import LABEL_PROPERTIES
 
-PAGE_OR_JSON = neg.FormatTable(
-    media_types=(neg.HTML, "application/json"),
-    aliases={"application/xhtml+xml": neg.HTML},
-    names={"html": neg.HTML, "json": "application/json"},
-)
-JSON = "application/json"
+PAGE_OR_JSON = neg.FormatTable.of(*formats.named("html", "json"))
+JSON = formats.JSON
 
 
 def _respond(page: Page, request: Request, template: str, data: dict[str, Any], *, path: str,

@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from spacecoop.iris import EXAMPLES_GRAPH
+from spacecoop.rdf import formats
 from spacecoop.rdf.terms import from_sparql_json, to_rdflib
 from spacecoop.store.protocol import QueryRefused, QueryRequest, QuerySyntaxError, QueryTimeout, RowLimitExceeded
 from spacecoop.web.http import negotiation as neg
@@ -86,9 +87,13 @@ def examples(site: Site, page: Page) -> list[Example]:
     return sorted(found.values(), key=lambda e: e.name)
 
 
-# `format=` names understood by /sparql (spacecoop.web.http.negotiation's tables).
-RESULT_FORMATS = (("JSON", "json"), ("XML", "xml"), ("CSV", "csv"), ("TSV", "tsv"))
-GRAPH_FORMATS = (("Turtle", "ttl"), ("N-Triples", "nt"), ("JSON-LD", "jsonld"), ("RDF/XML", "rdf"))
+def _links(table: neg.FormatTable) -> tuple[tuple[str, str], ...]:
+    """(label, `format=` name) of every format /sparql answers with from `table`, in its order."""
+    return tuple((fmt.label, fmt.parameters[0]) for fmt in formats.of_media_types(table.media_types))
+
+
+RESULT_FORMATS = _links(neg.RESULTS)
+GRAPH_FORMATS = _links(neg.RDF)
 
 
 def downloads(page: Page, query: str, kind: str) -> list[tuple[str, str]]:

@@ -38,23 +38,14 @@ import rdflib
 
 from spacecoop.rdf.canonical import _key as quad_order
 from spacecoop.rdf.canonical import prefixes_for
+from spacecoop.rdf.formats import BY_MEDIA_TYPE, N_TRIPLES, rdf_format
 from spacecoop.rdf.terms import to_rdflib
 from spacecoop.store.protocol import QueryRequest, StoreError
-from spacecoop.web.http import negotiation as neg
 from spacecoop.web.http import problems as errors
 
 DEFAULT_CACHE_BYTES = 64 * 2**20  # rendered bodies kept per server
 DEFAULT_CONCURRENCY = 2  # renders running at once (the GIL makes more no faster, only the endpoint slower)
 ENTRY_OVERHEAD = 256  # bytes counted per entry besides its body (key, headers, bookkeeping)
-
-_OX_FORMATS = {
-    neg.TURTLE: ox.RdfFormat.TURTLE,
-    neg.N_TRIPLES: ox.RdfFormat.N_TRIPLES,
-    neg.RDF_XML: ox.RdfFormat.RDF_XML,
-    neg.TRIG: ox.RdfFormat.TRIG,
-    neg.N_QUADS: ox.RdfFormat.N_QUADS,
-}
-N_TRIPLES = "application/n-triples"
 
 
 @dataclass(frozen=True)
@@ -220,9 +211,9 @@ def to_graph(triples: list[ox.Triple]) -> rdflib.Graph:
 
 def serialize_triples(triples: list[ox.Triple], media_type: str) -> bytes:
     """Turtle, N-Triples, RDF/XML, TriG or N-Quads, written by pyoxigraph as the release files are."""
-    fmt = _OX_FORMATS[media_type]
+    fmt = rdf_format(media_type)
     # the release files' prefixes: one per resource type (`agency:cnsa`, never `id:agency\/cnsa`)
-    prefixes = prefixes_for(triples) if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML, ox.RdfFormat.TRIG) else None
+    prefixes = prefixes_for(triples) if BY_MEDIA_TYPE[media_type].prefixes else None
     return ox.serialize(triples, format=fmt, prefixes=prefixes) or b""
 
 

@@ -21,28 +21,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from spacecoop.iris import PREFIXES
+from spacecoop.rdf import formats
 from spacecoop.web.http import negotiation as neg
 from spacecoop.web.http.conditional import is_fresh
 from spacecoop.web.pages.jsonld import compact
 
-# A named graph as a page or data: TriG and N-Quads keep the graph name.
-DATASET_OR_HTML = neg.FormatTable(
-    media_types=(neg.TRIG, neg.N_QUADS, neg.TURTLE, neg.N_TRIPLES, neg.JSON_LD, neg.RDF_XML, neg.HTML),
-    aliases={**neg.RDF_OR_HTML.aliases, "application/x-trig": neg.TRIG},
-    names={**neg.RDF_OR_HTML.names, "trig": neg.TRIG, "nq": neg.N_QUADS, "nquads": neg.N_QUADS, "n-quads": neg.N_QUADS},
-)
+# A named graph as a page or data: TriG and N-Quads, which keep the graph name, first.
+DATASET_OR_HTML = neg.RDF_OR_HTML.extended(*formats.of_kind(formats.DATASET), first=True)
 
 # Resource descriptions and the vocabulary: RDF or a page. `*/*` gets Turtle.
 GRAPH_OR_HTML = neg.RDF_OR_HTML
 
-_RDFLIB_FORMATS = {
-    neg.TURTLE: "turtle",
-    neg.N_TRIPLES: "nt",
-    neg.JSON_LD: "json-ld",
-    neg.RDF_XML: "pretty-xml",
-    neg.TRIG: "trig",
-    neg.N_QUADS: "nquads",
-}
+# RDF/XML is written nested (rdflib's `pretty-xml`); the other formats by their rdflib names.
+_RDFLIB_WRITERS = {neg.RDF_XML: "pretty-xml"}
 
 # Headers that describe a body, which a 304 does not have.
 _BODY_HEADERS = frozenset({"content-type", "content-length", "content-encoding", "content-range", "accept-ranges"})
@@ -50,15 +41,8 @@ _BODY_HEADERS = frozenset({"content-type", "content-length", "content-encoding",
 # `.ttl` -> text/turtle, for every format either table offers.
 BY_EXTENSION: dict[str, str] = {ext: media for media, ext in neg.EXTENSIONS.items()}
 
-FORMAT_LABELS = {
-    neg.HTML: "HTML",
-    neg.TURTLE: "Turtle",
-    neg.N_TRIPLES: "N-Triples",
-    neg.JSON_LD: "JSON-LD",
-    neg.RDF_XML: "RDF/XML",
-    neg.TRIG: "TriG",
-    neg.N_QUADS: "N-Quads",
-}
+# Labels of the formats, for links to the other representations.
+FORMAT_LABELS = {fmt.media_type: fmt.label for fmt in formats.of_kind(formats.GRAPH, formats.DATASET, formats.PAGE)}
 
 
 @dataclass(frozen=True)
@@ -120,9 +104,7 @@ def serialize_graph(graph: Graph, media_type: str, *, context: dict[str, Any] | 
     if media_type == neg.JSON_LD:
         return jsonld(graph, context, context_url)
     bind_prefixes(graph)
-    fmt = _RDFLIB_FORMATS[media_type]
-    data = graph.serialize(format=fmt, encoding="utf-8")
-    return data
+    return graph.serialize(format=_rdflib_writer(media_type), encoding="utf-8")
 
 
 def jsonld(graph: Graph, context: dict[str, Any] | None, context_url: str | None) -> bytes:
@@ -137,4 +119,8 @@ def serialize_dataset(dataset: Dataset, media_type: str) -> bytes:
     """A dataset (named graphs kept) in TriG or N-Quads."""
     for prefix, namespace in PREFIXES.items():
         dataset.bind(prefix, namespace, override=True, replace=True)
-    return dataset.serialize(format=_RDFLIB_FORMATS[media_type], encoding="utf-8")
+    return dataset.serialize(format=_rdflib_writer(media_type), encoding="utf-8")
+
+
+def _rdflib_writer(media_type: str) -> str:
+    return _RDFLIB_WRITERS.get(media_type) or formats.rdflib_name(media_type)

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
 from spacecoop.iris import GRAPH, ONTOLOGY_IRI, SCO
+from spacecoop.rdf import formats
 from spacecoop.store.protocol import StoreError
 from spacecoop.web.http import negotiation as neg
 from spacecoop.web.http import problems as errors
@@ -41,9 +42,10 @@ from spacecoop.web.pages.representations import (
 from spacecoop.web.pages.site import Page, Site, add_links, vary
 from spacecoop.web.pages.vocabdoc import add_head_links, add_missing_terms, anchor_terms
 
+# The representations each lists in its links, in this order.
 RDF_GRAPH_TYPES = (neg.HTML, neg.TURTLE, neg.JSON_LD, neg.N_TRIPLES, neg.RDF_XML)
 DATASET_TYPES = (neg.HTML, neg.TRIG, neg.N_QUADS, neg.TURTLE, neg.JSON_LD, neg.N_TRIPLES, neg.RDF_XML)
-JSONLD_CONTEXT = "application/ld+json"
+JSONLD_CONTEXT = neg.JSON_LD
 
 
 def split_extension(path: str) -> tuple[str, str | None]:
@@ -56,7 +58,7 @@ def split_extension(path: str) -> tuple[str, str | None]:
 
 def media_type_header(media_type: str) -> str:
     """The Content-Type value: textual formats say they are UTF-8."""
-    binary = media_type in ("application/gzip", "application/octet-stream")
+    binary = media_type in (formats.GZIP, "application/octet-stream")
     return media_type if binary else f"{media_type}; charset=utf-8"
 
 
@@ -153,9 +155,6 @@ def render_resource(site: Site, page: Page, path: str, iri: str, media_type: str
 # /ontology and /context.jsonld
 # ---------------------------------------------------------------------------
 
-_ONTOLOGY_FILES = {neg.TURTLE: "ontology.ttl", neg.RDF_XML: "ontology.rdf", neg.JSON_LD: "ontology.jsonld",
-                   neg.N_TRIPLES: "ontology.nt"}
-
 
 def ontology(site: Site, request: Request) -> Response:
     """The vocabulary: its RDF files, or pyLODE's documentation anchored at every term."""
@@ -178,7 +177,7 @@ def ontology(site: Site, request: Request) -> Response:
             response = page.render("vocabulary.html", {"vocabulary": site.vocabulary, "iri": ONTOLOGY_IRI},
                                    alternates=alternates)
     else:
-        path = site.release.root / _ONTOLOGY_FILES[choice.media_type]
+        path = site.release.root / f"ontology.{neg.EXTENSIONS[choice.media_type]}"  # the release's file
         if path.exists():
             response = FileResponse(path, media_type=media_type_header(choice.media_type))
         else:

@@ -34,6 +34,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from spacecoop.rdf.formats import SPARQL_QUERY
 from spacecoop.store import policy as query_policy
 from spacecoop.store.answer_cache import AnswerCache
 from spacecoop.store.protocol import (
@@ -50,8 +51,8 @@ from spacecoop.web.pages.representations import serialize_graph
 from spacecoop.web.settings import Settings
 from spacecoop.web.sparql import describe
 
+# Request bodies besides SPARQL_QUERY (`spacecoop.rdf.formats`).
 FORM = "application/x-www-form-urlencoded"
-SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 ALLOWED = "GET, HEAD, POST, OPTIONS"
 INLINE_CHECK = query_policy.SHORT_QUERY  # characters: a longer query is checked in the thread pool

@@ -19,24 +19,18 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, VOID, XSD
 
 from spacecoop.iris import GRAPH, INFERRED_GRAPH, PREFIXES
+from spacecoop.rdf import formats
 from spacecoop.store.protocol import Store
 from spacecoop.web.http import negotiation as neg
 from spacecoop.web.settings import Settings
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-FORMATS = Namespace("http://www.w3.org/ns/formats/")
+FORMATS = Namespace(formats.W3C_FORMATS)
 
-FORMAT_IRIS = {
-    neg.SPARQL_RESULTS_JSON: FORMATS["SPARQL_Results_JSON"],
-    neg.SPARQL_RESULTS_XML: FORMATS["SPARQL_Results_XML"],
-    neg.CSV: FORMATS["SPARQL_Results_CSV"],
-    neg.TSV: FORMATS["SPARQL_Results_TSV"],
-    neg.TURTLE: FORMATS["Turtle"],
-    neg.N_TRIPLES: FORMATS["N-Triples"],
-    neg.JSON_LD: FORMATS["JSON-LD"],
-    neg.RDF_XML: FORMATS["RDF_XML"],
-}
-RDFLIB_FORMATS = {neg.TURTLE: "turtle", neg.N_TRIPLES: "nt", neg.JSON_LD: "json-ld", neg.RDF_XML: "xml"}
+# What /sparql answers with: every results format, every RDF graph format.
+_ANSWER_FORMATS = formats.of_media_types((*neg.RESULTS.media_types, *neg.RDF.media_types))
+FORMAT_IRIS = {fmt.media_type: URIRef(fmt.w3c) for fmt in _ANSWER_FORMATS if fmt.w3c is not None}
+RDFLIB_FORMATS = {media_type: formats.rdflib_name(media_type) for media_type in neg.RDF.media_types}
 
 UNION_NOTE = (
     "The default graph of a query is the union of all named graphs. "
