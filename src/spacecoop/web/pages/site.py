@@ -1,6 +1,6 @@
 """What every Linked Data view shares: the configuration, the store, the release, the templates.
 
-`Site` is built once by `routes(settings, store)`; `Page` is one request's view
+`Site` is built once by `spacecoop.web.app.create_app`; `Page` is one request's view
 of it (addresses mapped for this request, the client's languages) and renders
 HTML with the `Link: rel="alternate"` headers every representation carries.
 """

@@ -13,6 +13,12 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from spacecoop.web.pages.site import TEMPLATES_DIR
 
 # <div class="property entity" id="signingdate"> <h3>…</h3> <table> <tr> <th>IRI</th> <td> <code>IRI</code>
 _SECTION = re.compile(
@@ -21,6 +27,14 @@ _SECTION = re.compile(
     re.S,
 )
 _IDS = re.compile(r'\bid="([^"]*)"')
+
+
+@cache
+def _additions() -> Any:
+    """The macros of `_vocabdoc.html`: what the served page adds to pyLODE's."""
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
+                                     undefined=jinja2.StrictUndefined, auto_reload=False)
+    return environment.get_template("_vocabdoc.html").module
 
 
 def term_anchors(page: str) -> dict[str, str]:
@@ -47,10 +61,7 @@ def anchor_terms(page: str, namespace: str) -> str:
 
 def add_head_links(page: str, links: Iterable[tuple[str, str, str]]) -> str:
     """Insert `<link rel="alternate" type=… href=… title=…>` before `</head>`."""
-    tags = "".join(
-        f'<link rel="alternate" type="{html.escape(t)}" href="{html.escape(h)}" title="{html.escape(label)}">\n'
-        for t, h, label in links
-    )
+    tags = str(_additions().head_links(list(links)))
     marker = page.find("</head>")
     if marker < 0:
         return tags + page
@@ -64,16 +75,11 @@ def add_missing_terms(page: str, terms: Iterable[tuple[str, str, str, str | None
     already an element id are skipped.
     """
     taken = set(_IDS.findall(page))
-    rows = [
-        f'<dt id="{html.escape(local)}"><code>{html.escape(iri)}</code> — {html.escape(label)}</dt>'
-        f'<dd>{html.escape(definition or "")}</dd>\n'
-        for local, iri, label, definition in terms
-        if local not in taken and re.fullmatch(r"[A-Za-z0-9_.\-]+", local)
-    ]
+    rows = [(local, iri, label, definition) for local, iri, label, definition in terms
+            if local not in taken and re.fullmatch(r"[A-Za-z0-9_.\-]+", local)]
     if not rows:
         return page
-    section = ('<div class="section" id="other-terms"><h2>Concepts and individuals</h2>\n<dl>\n'
-               + "".join(rows) + "</dl></div>\n")
+    section = str(_additions().other_terms(rows))
     for marker in ('<div id="namespaces"', "</body>"):
         position = page.find(marker)
         if position >= 0:
