@@ -47,6 +47,7 @@ from spacecoop.web.http import negotiation as neg
 from spacecoop.web.http import problems as errors
 from spacecoop.web.http.access_log import query_hash
 from spacecoop.web.http.conditional import etag_matches
+from spacecoop.web.pages.baseiri import server_base
 from spacecoop.web.pages.representations import serialize_graph
 from spacecoop.web.settings import Settings
 from spacecoop.web.sparql import describe
@@ -339,9 +340,11 @@ def service_description(request: Request, operation: Operation) -> Response:
     endpoint = str(request.url.replace(query=""))
     # The description states the limits: a change of settings changes it as a new release would.
     version = f"{store.release_id}/{settings.time_limit}/{settings.max_rows}/{settings.query_memory}"
+    if media_type == neg.HTML:  # the page's links are at the address the client sees (behind a proxy too)
+        version += f"/{server_base(request)}"
     headers = {"Vary": "Accept", "ETag": entity_tag(version, media_type, Operation(endpoint, None))}
     headers["Cache-Control"] = f"public, max-age={settings.cache_max_age}"
     if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
-    body = request.app.state.service_description.render(endpoint, media_type)
+    body = request.app.state.service_description.render(endpoint, media_type, request)
     return Response(body, headers=headers, media_type=media_type)

@@ -6,15 +6,23 @@ what a client needs to know before its first query: the result formats, that
 the default graph is the union of all named graphs, which named graphs exist
 (one per source document, the inferred triples apart), the limits, and the
 dataset's VoID description.
+
+The page is `sparql.html`, one of the site's pages: rendered by the site's
+templates with its header, navigation and stylesheet, every link built from
+the address the client used (the proxy-aware base of `Page`). Without a site
+(an application that mounts no Linked Data pages), or if that rendering fails,
+the same template is rendered on its own, its links at the request's base.
 """
 
 from __future__ import annotations
 
 import functools
-import html
+import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import jinja2
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, VOID, XSD
 
@@ -22,7 +30,16 @@ from spacecoop.iris import GRAPH, INFERRED_GRAPH, PREFIXES
 from spacecoop.rdf import formats
 from spacecoop.store.protocol import Store
 from spacecoop.web.http import negotiation as neg
+from spacecoop.web.pages.baseiri import IriMap, server_base
+from spacecoop.web.pages.site import TEMPLATES_DIR, Alternate, SiteLinks
 from spacecoop.web.settings import Settings
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from spacecoop.web.pages.site import Site
+
+log = logging.getLogger("spacecoop.web")
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace(formats.W3C_FORMATS)
@@ -39,6 +56,27 @@ UNION_NOTE = (
     f"the source descriptions in {GRAPH}sources, the vocabulary in {GRAPH}ontology "
     f"and the example queries in {GRAPH}examples. "
     "FROM / FROM NAMED and the default-graph-uri / named-graph-uri parameters select other datasets."
+)
+
+TEMPLATE = "sparql.html"
+EXAMPLE_QUERY = "SELECT ?g (COUNT(*) AS ?triples) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+
+# The query form's values of the `format` parameter: the registry's label where a value names one format;
+# a combined label where it names a results format and an RDF format (the query's form picks one).
+FORM_FORMATS: tuple[tuple[str, str], ...] = (
+    ("json", "SPARQL JSON / JSON-LD"),
+    ("xml", "SPARQL XML / RDF/XML"),
+    *((fmt.parameters[0], fmt.label) for fmt in formats.named("csv", "tsv", "turtle", "n-triples")),
+)
+# The page's other representations: the description in each RDF format, by `?format=`.
+PAGE_FORMATS = formats.of_media_types(neg.RDF.media_types)
+
+# The page without the site (see `ServiceDescription.page`).
+_standalone = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    auto_reload=False,
 )
 
 
@@ -113,50 +151,49 @@ def describe(endpoint: str, store: Store, settings: Settings, void: Graph | None
     return graph
 
 
-def _page(endpoint: str, store: Store, settings: Settings, void: Graph | None) -> str:
-    e = html.escape
-    counts = store.counts()
-    rows = "\n".join(
-        f"<tr><td><code>{e(name)}</code></td><td>{count}</td></tr>" for name, count in sorted(counts.items())
-    )
-    results = ", ".join(f"<code>{e(t)}</code>" for t in neg.RESULTS.media_types)
-    graphs = ", ".join(f"<code>{e(t)}</code>" for t in neg.RDF.media_types)
-    dataset = _main_dataset(void)
-    void_link = f'<p>VoID description of the dataset: <a href="/void">{e(str(dataset or "/void"))}</a></p>'
-    example = "SELECT ?g (COUNT(*) AS ?triples) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>spacecoop SPARQL endpoint</title>
-<link rel="alternate" type="text/turtle" href="?format=ttl">
-</head><body>
-<h1>SPARQL endpoint</h1>
-<p>This is a SPARQL 1.1 endpoint at <code>{e(endpoint)}</code> (release <code>{e(store.release_id)}</code>).
-Send a query with <code>GET ?query=…</code>, a form POST or a POST of <code>application/sparql-query</code>.</p>
-<form method="get" action="">
-<p><label for="query">Query</label><br>
-<textarea id="query" name="query" rows="8" cols="90">{e(example)}</textarea></p>
-<p><label for="format">Format</label>
-<select id="format" name="format">
-<option value="">from the Accept header</option>
-<option value="json">SPARQL JSON / JSON-LD</option><option value="xml">SPARQL XML / RDF/XML</option>
-<option value="csv">CSV</option><option value="tsv">TSV</option>
-<option value="ttl">Turtle</option><option value="nt">N-Triples</option>
-</select> <button type="submit">Run</button></p>
-</form>
-<h2>Dataset</h2>
-<p>{e(UNION_NOTE)}</p>
-<table><thead><tr><th>Named graph</th><th>Triples</th></tr></thead><tbody>
-{rows}
-</tbody></table>
-{void_link}
-<h2>Formats</h2>
-<p>SELECT and ASK: {results}. CONSTRUCT and DESCRIBE: {graphs}.
-Chosen from the Accept header, or with the <code>format</code> parameter.</p>
-<h2>Limits</h2>
-<p>{e(_limits(settings))}</p>
-<p>This page as RDF: <a href="?format=ttl">Turtle</a> · <a href="?format=jsonld">JSON-LD</a></p>
-</body></html>
-"""
+def _graph_href(links: SiteLinks, name: str) -> str | None:
+    """The page of a named graph of the dataset (`/graph/{name}`), or None for a name outside it."""
+    return links.iris.path(f"graph/{name[len(GRAPH):]}") if name.startswith(str(GRAPH)) else None
+
+
+@dataclass(frozen=True)
+class _PageFacts:
+    """What the page says of the store and the settings, whatever address it is read at."""
+
+    release: str
+    graphs: tuple[tuple[str, int], ...]  # named graphs and their triples, by name
+    dataset: URIRef | None  # the VoID dataset
+    limits: str
+
+
+def _page_context(links: SiteLinks, facts: _PageFacts, graph_pages: bool) -> dict[str, Any]:
+    """What `sparql.html` shows, every address built from `links` (the request's base); `graph_pages`:
+    the named graphs link to their pages."""
+    return {
+        "endpoint": links.sparql,
+        "release": facts.release,
+        "example": EXAMPLE_QUERY,
+        "form_formats": FORM_FORMATS,
+        "union_note": UNION_NOTE,
+        "graphs": [
+            {"name": name, "triples": triples, "href": _graph_href(links, name) if graph_pages else None}
+            for name, triples in facts.graphs
+        ],
+        "void": {"href": links.void, "label": str(facts.dataset) if facts.dataset is not None else links.void},
+        "results_types": neg.RESULTS.media_types,
+        "graph_types": neg.RDF.media_types,
+        "limits": facts.limits,
+        "alternates": [
+            Alternate(fmt.media_type, f"{links.sparql}?format={fmt.parameters[0]}", fmt.label) for fmt in PAGE_FORMATS
+        ],
+        "page_language": "en",  # the page's wording is English, whatever languages the client prefers
+    }
+
+
+def _site_of(request: Request) -> Site | None:
+    """The application's Linked Data site, if it has one."""
+    app = request.scope.get("app")
+    return getattr(getattr(app, "state", None), "site", None)
 
 
 @dataclass
@@ -173,8 +210,28 @@ class ServiceDescription:
         takes half a second)."""
         return read_void(self.release_dir)
 
-    def render(self, endpoint: str, media_type: str) -> bytes:
+    def render(self, endpoint: str, media_type: str, request: Request | None = None) -> bytes:
+        """The description of the endpoint at `endpoint` (the address the request reached) in `media_type`;
+        the page's links are built from `request`'s base, or from `endpoint` for a caller without one."""
         if media_type == neg.HTML:
-            return _page(endpoint, self.store, self.settings, self.void).encode()
+            return self.page(endpoint, request).encode()
         graph = describe(endpoint, self.store, self.settings, self.void)
         return graph.serialize(format=RDFLIB_FORMATS[media_type], encoding="utf-8")
+
+    def page(self, endpoint: str, request: Request | None = None) -> str:
+        """The page for browsers: `sparql.html` rendered by the site's templates, with its header,
+        navigation and stylesheet; without a site, or if that rendering fails, the same template on its
+        own, its links at the request's base (or `endpoint`'s)."""
+        graphs = tuple(sorted(self.store.counts().items()))
+        facts = _PageFacts(self.store.release_id, graphs, _main_dataset(self.void), _limits(self.settings))
+        site = _site_of(request) if request is not None else None
+        if site is not None and request is not None:
+            try:
+                links = site.page(request).links
+                context = _page_context(links, facts, graph_pages=True)
+                return site.templates.get_template(TEMPLATE).render(site=links, **context)
+            except Exception:
+                log.exception("the SPARQL endpoint's page could not be rendered with the site's templates")
+        base = server_base(request) if request is not None else endpoint.rpartition("/")[0] + "/"
+        links = SiteLinks(IriMap(self.settings.base_iri, base))
+        return _standalone.get_template(TEMPLATE).render(site=links, **_page_context(links, facts, graph_pages=False))
