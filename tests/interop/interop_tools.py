@@ -686,7 +686,8 @@ class Virtuoso:
         default graph made of several graphs as a bag of quads) and every release graph as
         a named graph.
         """
-        from spacecoop.store.remote import UNION_GRAPH, expand_escaped_prefixed_names
+        from spacecoop.rdf.escaped_names import expand_escaped_prefixed_names
+        from spacecoop.store.release_layout import UNION_GRAPH
 
         sent = expand_escaped_prefixed_names(query)  # Virtuoso 7.2 lacks `\/` escapes in prefixed names
         default = [UNION_GRAPH]

@@ -6,8 +6,10 @@ import pyoxigraph as ox
 import pytest
 
 from spacecoop.commands.remote import batches
+from spacecoop.rdf.escaped_names import expand_escaped_prefixed_names
+from spacecoop.store.describe_targets import describe_parts
+from spacecoop.store.http_backend import cbd_query, parse_query
 from spacecoop.store.protocol import QuerySyntaxError
-from spacecoop.store.remote import cbd_query, describe_parts, expand_escaped_prefixed_names, parse_query
 
 pytestmark = pytest.mark.interop
 

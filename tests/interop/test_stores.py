@@ -24,7 +24,7 @@ def graph_sizes(release):
 
 
 def test_virtuoso_holds_one_graph_per_document(virtuoso, release, graph_sizes):
-    from spacecoop.store.remote import UNION_GRAPH, union_quads
+    from spacecoop.store.release_layout import UNION_GRAPH, union_quads
 
     counts = virtuoso.graph_counts()
     union = counts.pop(UNION_GRAPH)
@@ -47,7 +47,7 @@ def merge_reference(release):
 @pytest.fixture(scope="module")
 def shared_statements(release) -> bool:
     """True if some statement is made in several named graphs (where bag and set differ)."""
-    from spacecoop.store.remote import union_quads
+    from spacecoop.store.release_layout import union_quads
 
     quads = tools.load_plan_quads(release.load_plan())
     return len(union_quads(quads)) < sum(tools.graph_sizes(release.load_plan()).values())

@@ -26,7 +26,8 @@ from support.server import MEMORY_HOG_QUERY, RUNAWAY_QUERY, write_fixture_releas
 
 from spacecoop.paths import Release
 from spacecoop.rdf.database import prepare
-from spacecoop.store.engine import EngineLoop, Engines
+from spacecoop.store.engine import Engines
+from spacecoop.store.engine_loop import EngineLoop
 from spacecoop.store.engine_store import EngineStore
 from spacecoop.store.protocol import BackendUnavailable, QueryMemoryExceeded, QueryRequest, QueryTimeout
 
@@ -266,7 +267,8 @@ def test_engines_die_with_the_server_even_when_it_is_killed(store_dir: Path):
     script = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from spacecoop.store.engine import EngineLoop, Engines\n"
+        "from spacecoop.store.engine import Engines\n"
+        "from spacecoop.store.engine_loop import EngineLoop\n"
         "loop = EngineLoop(); engines = Engines(Path(sys.argv[1]), 2, memory_limit=None)\n"
         "loop.run(engines.start()); print(*engines.pids(), flush=True); time.sleep(60)\n"
     )

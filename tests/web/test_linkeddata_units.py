@@ -9,8 +9,9 @@ from starlette.requests import Request
 from spacecoop.web.pages import labels
 from spacecoop.web.pages.baseiri import IriMap, iri_map
 from spacecoop.web.pages.context import build_context
-from spacecoop.web.pages.describe import describe_query, short_iri
+from spacecoop.web.pages.describe import describe_query
 from spacecoop.web.pages.highlight import Span, segments
+from spacecoop.web.pages.resource_view import short_iri
 from spacecoop.web.pages.resources import split_extension
 from spacecoop.web.pages.vocabdoc import anchor_terms, term_anchors
 from spacecoop.web.pages.vocabulary import Vocabulary

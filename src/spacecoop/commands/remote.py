@@ -134,7 +134,7 @@ def write_bulk_files(dist: Path, folder: Path, *, union: bool = True) -> list[Pa
 
     from spacecoop.build.release.guard import check_output_folder
     from spacecoop.paths import Release
-    from spacecoop.store.remote import release_quads, union_quads
+    from spacecoop.store.release_layout import release_quads, union_quads
 
     folder = check_output_folder(folder, BULK_FILES)
     folder.mkdir(parents=True, exist_ok=True)
@@ -154,7 +154,8 @@ def load_release(dist: Path, endpoint: str, *, credentials: Credentials | None =
     import pyoxigraph as ox
 
     from spacecoop.paths import Release
-    from spacecoop.store.remote import BackendError, release_quads, union_quads
+    from spacecoop.store.http_backend import BackendError
+    from spacecoop.store.release_layout import release_quads, union_quads
 
     quads = release_quads(Release(dist))
     if union:
@@ -255,7 +256,8 @@ def backend_opener(args: argparse.Namespace) -> Callable[..., RemoteStore] | Non
     credentials = _credentials(args.backend_user, args.backend_password_env, args.backend_auth)
 
     def open_remote(arguments: argparse.Namespace, settings: Settings, workers: int) -> RemoteStore:
-        from spacecoop.store.remote import RemoteStore, check_release
+        from spacecoop.store.release_layout import check_release
+        from spacecoop.store.remote import RemoteStore
 
         assert settings.dist is not None  # prepared and pinned by cmd_serve
         check_release(settings.dist)

@@ -1,9 +1,9 @@
 """The embedded store: the release's on-disk store, queried through supervised Oxigraph servers.
 
 `EngineStore.open(dist)` makes sure `dist/store/` holds the release (see
-`oxigraph_store.prepare`), starts `engine.Engines` on it and gives the
+`rdf.database.prepare`), starts `engine.Engines` on it and gives the
 `sparql_store.SparqlStore` over them: the same store, rules and answer handling
-as over an external endpoint (`remote_store`), with this module's `EngineBackend`
+as over an external endpoint (`remote`), with this module's `EngineBackend`
 as the transport. The time and memory limits are the engines' supervisor's
 (`engine`): a 503 at the limit, never a partial answer; an engine whose query
 runs on is killed and restarted, the other reads on it sent to a sibling.
@@ -20,7 +20,8 @@ import pyoxigraph as ox
 
 from spacecoop.paths import Release
 from spacecoop.rdf.database import LoadedRelease, prepare
-from spacecoop.store.engine import EngineLoop, Engines
+from spacecoop.store.engine import Engines
+from spacecoop.store.engine_loop import EngineLoop
 from spacecoop.store.policy import ASK, GRAPH, MAX_NESTING, SELECT
 from spacecoop.store.protocol import BackendUnavailable, QueryRequest, QuerySyntaxError, QueryTimeout
 from spacecoop.store.sparql_store import N_TRIPLES, SPARQL_JSON, SparqlStore

@@ -37,7 +37,7 @@ import rdflib
 from spacecoop.iris import PREFIXES
 from spacecoop.rdf import formats
 from spacecoop.rdf.terms import from_sparql_json, to_rdflib
-from spacecoop.store.engine import EngineLoop
+from spacecoop.store.engine_loop import EngineLoop
 from spacecoop.store.policy import ASK, GRAPH, MAX_NESTING, SELECT, SHORT_QUERY, check_query, check_query_cached
 from spacecoop.store.protocol import (
     BackendUnavailable,

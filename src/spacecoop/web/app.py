@@ -38,7 +38,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from spacecoop.store.answer_cache import AnswerCache, CacheStats
+from spacecoop.store.answer_cache import AnswerCache
+from spacecoop.store.lru import CacheStats
 from spacecoop.store.protocol import Store
 from spacecoop.web.http import problems as errors
 from spacecoop.web.http.access_log import AccessLogMiddleware

@@ -16,17 +16,16 @@ A kept answer is sent again byte for byte (the application's headers, CORS
 included) and logged to `spacecoop.access` as the application would log it. A
 conditional request (If-None-Match …) and anything else go through the
 application, whose own render cache answers them. Entries are bounded in bytes,
-least recently used out first.
+least recently used out first (`spacecoop.store.lru.ByteLRU`).
 """
 
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from spacecoop.store.answer_cache import CacheStats
+from spacecoop.store.lru import ByteLRU, CacheStats
 from spacecoop.web.http.access_log import access
 
 PATHS = ("/id/", "/graph/", "/class/", "/source/", "/ontology", "/void")
@@ -40,7 +39,7 @@ ENTRY_OVERHEAD = 512  # bytes counted per entry besides its body (key, headers, 
 MAX_ENTRY = 1 << 20
 
 
-PageCacheStats = CacheStats  # the answer cache's counters: hits, misses, entries, bytes
+PageCacheStats = CacheStats  # the counters of every byte-bounded cache: hits, misses, entries, bytes
 
 
 class PageCache:
@@ -49,8 +48,9 @@ class PageCache:
         self.app = app
         self.max_bytes = max_bytes
         self.max_entry = max_entry
-        self.stats = stats if stats is not None else PageCacheStats()
-        self._entries: OrderedDict[tuple[object, ...], tuple[Message, Message, int]] = OrderedDict()
+        self._entries: ByteLRU[tuple[object, ...], tuple[Message, Message]] = ByteLRU(
+            max_bytes, max_entry=max_entry, stats=stats if stats is not None else PageCacheStats())
+        self.stats = self._entries.stats
 
     def _key(self, scope: Scope) -> tuple[object, ...] | None:
         if scope["type"] != "http" or scope["method"] != "GET" or self.max_bytes <= 0:
@@ -77,14 +77,11 @@ class PageCache:
         hit = self._entries.get(key)
         if hit is not None:
             started = time.perf_counter()
-            self._entries.move_to_end(key)
-            self.stats.hits += 1
-            start, body, _ = hit
+            start, body = hit
             await send(start)
             await send(body)
             access("GET", scope["path"], start["status"], (time.perf_counter() - started) * 1000)
             return
-        self.stats.misses += 1
         sent: list[Message] = []
 
         async def keep(message: Message) -> None:
@@ -107,16 +104,8 @@ class PageCache:
         if b"etag" not in headers or b"no-store" in control or b"private" in control or not vary <= VARY_OK:
             return
         size = len(body.get("body", b"")) + ENTRY_OVERHEAD + sum(len(n) + len(v) for n, v in start["headers"])
-        if size > min(self.max_entry, self.max_bytes):
+        if not self._entries.fits(size):
             return
         kept = ({"type": "http.response.start", "status": 200, "headers": list(start["headers"])},
-                {"type": "http.response.body", "body": bytes(body.get("body", b""))}, size)
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self.stats.bytes -= old[2]
-        self._entries[key] = kept
-        self.stats.bytes += size
-        while self.stats.bytes > self.max_bytes and self._entries:
-            _, (_, _, dropped) = self._entries.popitem(last=False)
-            self.stats.bytes -= dropped
-        self.stats.entries = len(self._entries)
+                {"type": "http.response.body", "body": bytes(body.get("body", b""))})
+        self._entries.put(key, kept, size)

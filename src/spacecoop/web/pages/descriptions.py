@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from spacecoop.web.http import negotiation as neg
-from spacecoop.web.pages.describe import ViewBuilder
 from spacecoop.web.pages.representations import GRAPH_OR_HTML, choose, serialize_graph
+from spacecoop.web.pages.resource_view import ViewBuilder
 from spacecoop.web.pages.resources import RDF_GRAPH_TYPES, finish, media_type_header
 from spacecoop.web.pages.site import Site
 

@@ -22,15 +22,9 @@ from spacecoop.rdf.formats import PLAIN_TEXT
 from spacecoop.rdf.terms import literal_int
 from spacecoop.web.http import negotiation as neg
 from spacecoop.web.pages import labels as labelling
-from spacecoop.web.pages.describe import (
-    PropertyValues,
-    Value,
-    ViewBuilder,
-    annotation_anchor,
-    describe_query,
-    is_safe_iri,
-)
+from spacecoop.web.pages.describe import describe_query, is_safe_iri
 from spacecoop.web.pages.highlight import Segment, Span, segments
+from spacecoop.web.pages.resource_view import PropertyValues, Value, ViewBuilder, annotation_anchor
 from spacecoop.web.pages.resources import construct, select
 from spacecoop.web.pages.site import Alternate, Site
 from spacecoop.web.pages.vocabulary import LABEL_PROPERTIES

@@ -20,9 +20,10 @@ from spacecoop.iris import INFERRED_GRAPH, SCO
 from spacecoop.rdf import formats
 from spacecoop.web.http import negotiation as neg
 from spacecoop.web.pages import labels as labelling
-from spacecoop.web.pages.describe import is_safe_iri, short_iri
+from spacecoop.web.pages.describe import is_safe_iri
 from spacecoop.web.pages.descriptions import load
 from spacecoop.web.pages.representations import choose
+from spacecoop.web.pages.resource_view import short_iri
 from spacecoop.web.pages.resources import select
 from spacecoop.web.pages.site import Alternate, Page, Site, vary
 from spacecoop.web.pages.vocabulary import LABEL_PROPERTIES

@@ -31,8 +31,8 @@ from spacecoop.rdf.terms import from_sparql_json, to_rdflib
 from spacecoop.store.protocol import QueryRefused, QueryRequest, QuerySyntaxError, QueryTimeout, RowLimitExceeded
 from spacecoop.web.http import negotiation as neg
 from spacecoop.web.pages import labels as labelling
-from spacecoop.web.pages.describe import Value, short_iri
 from spacecoop.web.pages.home import _labels
+from spacecoop.web.pages.resource_view import Value, short_iri
 from spacecoop.web.pages.resources import select
 from spacecoop.web.pages.site import Page, Site
 

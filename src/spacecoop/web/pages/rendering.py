@@ -26,8 +26,6 @@ rdflib graph of the same triples.
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +38,7 @@ from spacecoop.rdf.canonical import _key as quad_order
 from spacecoop.rdf.canonical import prefixes_for
 from spacecoop.rdf.formats import BY_MEDIA_TYPE, N_TRIPLES, rdf_format
 from spacecoop.rdf.terms import to_rdflib
+from spacecoop.store.lru import ByteLRU, CacheStats
 from spacecoop.store.protocol import QueryRequest, StoreError
 from spacecoop.web.http import problems as errors
 
@@ -67,11 +66,8 @@ class Rendered:
 
 
 @dataclass
-class CacheStats:
-    hits: int = 0
-    misses: int = 0
+class RenderStats(CacheStats):
     renders: int = 0
-    evictions: int = 0
 
 
 class RenderCache:
@@ -79,38 +75,21 @@ class RenderCache:
 
     def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
         self.max_bytes = max_bytes
-        self.bytes = 0
-        self.stats = CacheStats()
-        self._entries: OrderedDict[Hashable, Rendered] = OrderedDict()
-        self._lock = threading.Lock()
+        self.stats = RenderStats()
+        self._entries: ByteLRU[Hashable, Rendered] = ByteLRU(max_bytes, stats=self.stats)
 
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def bytes(self) -> int:
+        return self.stats.bytes
+
     def get(self, key: Hashable) -> Rendered | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                self.stats.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.stats.hits += 1
-            return entry
+        return self._entries.get(key)
 
     def put(self, key: Hashable, entry: Rendered) -> None:
-        size = entry.size
-        if size > self.max_bytes:  # larger than the whole cache: served, never kept
-            return
-        with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self.bytes -= old.size
-            self._entries[key] = entry
-            self.bytes += size
-            while self.bytes > self.max_bytes:
-                _, evicted = self._entries.popitem(last=False)
-                self.bytes -= evicted.size
-                self.stats.evictions += 1
+        self._entries.put(key, entry, entry.size)  # larger than the whole cache: served, never kept
 
 
 class Renderer:

@@ -23,7 +23,7 @@ from spacecoop.store.protocol import StoreError
 from spacecoop.web.http import negotiation as neg
 from spacecoop.web.http import problems as errors
 from spacecoop.web.pages.baseiri import is_iri
-from spacecoop.web.pages.describe import ViewBuilder, describe_query, source_id_of
+from spacecoop.web.pages.describe import describe_query
 from spacecoop.web.pages.rendering import (
     Rendered,
     construct_triples,
@@ -39,6 +39,7 @@ from spacecoop.web.pages.representations import (
     choose,
     serialize_graph,
 )
+from spacecoop.web.pages.resource_view import ViewBuilder, source_id_of
 from spacecoop.web.pages.site import Page, Site, add_links, vary
 from spacecoop.web.pages.vocabdoc import add_head_links, add_missing_terms, anchor_terms
 
