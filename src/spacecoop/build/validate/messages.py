@@ -19,6 +19,12 @@ from spacecoop.build.validate.shapes import Shapes, items
 from spacecoop.rdf.terms import to_rdflib
 
 # What a value must conform to, in the message of each list-of-shapes constraint.
+# Messages that only name the constraint's value, as pyshacl words them.
+_ABOUT_THE_RULE = {
+    SH.datatype: "Value is not Literal with datatype {}",
+    SH.nodeKind: "Value is not of Node Kind {}",
+    SH.languageIn: "String language is not in {}",
+}
 _QUANTITY = {SH["or"]: "one or more shapes", SH["and"]: "all shapes", SH.xone: "exactly one shape"}
 
 
@@ -53,32 +59,23 @@ class Messages:
             rules = list(g.objects(shape, SH["class"]))
             return (f"Value does not have class {sg(rules[0])}" if len(rules) < 2
                     else f"Value class is not in classes ({', '.join(sg(c) for c in rules)})")
-        if p == SH.datatype:
-            return f"Value is not Literal with datatype {sg(rule)}"
-        if p == SH.nodeKind:
-            return f"Value is not of Node Kind {sg(rule)}"
-        if p == SH.minCount:
-            return (f"Less than {cast(Literal, rule).value} values on {data(focus)}->{sg(path)}" if path is not None
-                    else f"Less than {cast(Literal, rule).value} values on {data(focus)}")
-        if p == SH.maxCount:
-            return (f"More than {cast(Literal, rule).value} values on {data(focus)}->{sg(path)}" if path is not None
-                    else f"More than {cast(Literal, rule).value} values on {data(focus)}")
+        if p in _ABOUT_THE_RULE:
+            return _ABOUT_THE_RULE[p].format(sg(rule))
+        if p in (SH.minCount, SH.maxCount):
+            where = f"{data(focus)}->{sg(path)}" if path is not None else data(focus)
+            return f"{'Less' if p == SH.minCount else 'More'} than {cast(Literal, rule).value} values on {where}"
         if p in RANGE:
             op = {SH.minInclusive: ">=", SH.minExclusive: ">", SH.maxInclusive: "<=", SH.maxExclusive: "<"}[p]
             rules = list(g.objects(shape, p))
             return (f"Value is not {op} {sg(rules[0])}" if len(rules) < 2
                     else f"Value is not {op} in ({', '.join(sg(r) for r in rules)})")
-        if p == SH.minLength:
-            return f"String length not >= {data(rule)}"
-        if p == SH.maxLength:
-            return f"String length not <= {data(rule)}"
+        if p in (SH.minLength, SH.maxLength):
+            return f"String length not {'>=' if p == SH.minLength else '<='} {data(rule)}"
         if p == SH.pattern:
             rules = list(g.objects(shape, SH.pattern))
             return (f"Value does not match pattern '{cast(Literal, rules[0]).value}'" if len(rules) < 2
                     else "Value does not match every pattern in ('{}')".format(
                         "', '".join(str(cast(Literal, r).value) for r in rules)))
-        if p == SH.languageIn:
-            return f"String language is not in {sg(rule)}"
         if p == SH.lessThan:
             return f"Value of {data(focus)}->{sg(rule)} <= {data(value)}"
         if p == SH["in"]:
