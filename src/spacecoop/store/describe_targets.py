@@ -8,23 +8,9 @@ do the first step: `DESCRIBE ?x <iri> WHERE {...}` becomes
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from spacecoop.rdf.escaped_names import PN_LOCAL, PN_PREFIX
-
-# Comments and strings, blanked out before looking for keywords; IRIs, kept as they are.
-_OPAQUE = re.compile(
-    r'#[^\n]*'
-    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*'"
-    r'|<[^<>"{}|^`\\\x00-\x20]*>'
-)
-_DESCRIBE_TERM = re.compile(
-    r"\s*(\*|[?$]\w+|<[^<>\s]*>|(?:" + PN_PREFIX + r")?:(?:" + PN_LOCAL + r")?)"
-)
+from spacecoop.rdf.sparql_lexer import Token, code, read_prologue, with_grammar_names
 
 
 @dataclass(frozen=True)
@@ -34,28 +20,30 @@ class DescribeParts:
     selection: str | None
 
 
+def _names_a_resource(token: Token) -> bool:
+    """True for what a DESCRIBE may name: `*`, a variable, an IRI or a prefixed name."""
+    return token.kind in ("var", "iri", "pname") or (token.kind == "other" and token.text == "*")
+
+
 def describe_parts(query: str) -> DescribeParts | None:
     """Split a DESCRIBE query; None if the query is not a DESCRIBE.
 
     `DESCRIBE ?x <iri> WHERE {...}` becomes `SELECT DISTINCT ?x ?_d0 WHERE {...} VALUES ?_d0 {<iri>}`;
     `DESCRIBE <a> b:c` (no WHERE) becomes `SELECT ?_d0 WHERE { VALUES ?_d0 { <a> b:c } }`.
     """
-    masked = _OPAQUE.sub(lambda m: m.group(0) if m.group(0).startswith("<") else " " * len(m.group(0)), query)
-    found = re.search(r"\bDESCRIBE\b", masked, re.IGNORECASE)
-    if found is None or re.search(r"\b(SELECT|CONSTRUCT|ASK)\b", masked[: found.start()], re.IGNORECASE):
+    # Strings read leniently (`\u00e9`, `\/` leave them whole), names as the grammar reads them.
+    tokens = with_grammar_names(query, code(query, lenient_strings=True))
+    found = read_prologue(tokens).first
+    if found is None or found.kind != "word" or found.text.lower() != "describe":
         return None
-    position = found.end()
-    terms: list[str] = []
-    while True:
-        term = _DESCRIBE_TERM.match(masked, position)
-        if term is None or not term.group(1):
-            break
-        terms.append(query[term.start(1):term.end(1)])
-        position = term.end()
-    prologue, rest = query[: found.start()], query[position:]
+    after = list(tokens)
+    count = next((i for i, token in enumerate(after) if not _names_a_resource(token)), len(after))
+    terms = [token.text for token in after[:count]]
+    position = after[count - 1].end if count else found.end  # where the terms end
+    prologue, rest = query[: found.start], query[position:]
     variables = [t for t in terms if t[0] in "?$*"]
     constants = [t for t in terms if t[0] not in "?$*"]
-    if "{" not in masked[position:]:
+    if not any(token.kind == "other" and token.text == "{" for token in after[count:]):
         if not constants:
             return DescribeParts(None)
         return DescribeParts(f"{prologue}SELECT ?_d0 WHERE {{ VALUES ?_d0 {{ {' '.join(constants)} }} }}")

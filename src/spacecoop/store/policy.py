@@ -10,18 +10,19 @@ returns its form ('select', 'ask' or 'graph'), or refuses it:
   parses and evaluates by recursion, and a few thousand levels overflow its
   stack and kill the process (see `nesting` for what counts as a level).
 
-The tokenizer follows the SPARQL 1.1 grammar for the spans it treats as
-opaque (comments, strings, IRIs, variables, prefixed names) and treats
-everything else as code, so text it cannot classify is searched rather than
-skipped. It reads each character a bounded number of times, so the check of
-any text is linear in its length. Two views of the query are checked for
-SERVICE, as written and with `\\uXXXX` escapes decoded, because a parser may
-decode escapes before or after tokenizing. Oxigraph's parser accepts keywords
-glued to what precedes or follows them (`trueSERVICE <...>`, `SERVICE:x`,
-`SERVICEex:x`, `SERVICESILENT<...>`), so any word that contains "service"
-counts, and so does a prefixed name whose prefix contains it, unless that
-prefix is declared (`PREFIX service: <...>`) and no glued reading of it
-(`SERVICE` + a declared prefix, `service:x` with `PREFIX :`) exists.
+The tokenizer (`spacecoop.rdf.sparql_lexer`) follows the SPARQL 1.1 grammar
+for the spans it treats as opaque (comments, strings, IRIs, variables, prefixed
+names) and treats everything else as code, so text it cannot classify is
+searched rather than skipped. It reads each character a bounded number of
+times, so the check of any text is linear in its length. Two views of the
+query are checked for SERVICE, as written and with `\\uXXXX` escapes decoded,
+because a parser may decode escapes before or after tokenizing. Oxigraph's
+parser accepts keywords glued to what precedes or follows them (`trueSERVICE
+<...>`, `SERVICE:x`, `SERVICEex:x`, `SERVICESILENT<...>`), so any word that
+contains "service" counts, and so does a prefixed name whose prefix contains
+it, unless that prefix is declared (`PREFIX service: <...>`) and no glued
+reading of it (`SERVICE` + a declared prefix, `service:x` with `PREFIX :`)
+exists.
 
 This check is the first of two guards: the query engines also run without the
 ability to open network sockets (see `spacecoop.store.sandbox`).
@@ -32,8 +33,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from typing import cast
 
+from spacecoop.rdf.sparql_lexer import code, read_prologue, scan
 from spacecoop.store.protocol import QueryRefused
 
 SELECT, ASK, GRAPH = "select", "ask", "graph"
@@ -56,35 +57,6 @@ _UPDATE_KEYWORDS = frozenset(
     {"insert", "delete", "load", "clear", "drop", "create", "add", "move", "copy", "with"}
 )
 
-_ECHAR = r"""\\[tbnrf\\"']"""
-# Strings are found by `_string_end`; the `quote` group only says where one may start.
-_TOKENS = r"""
-      (?P<space>\s+)
-    | (?P<comment>\#[^\n\r]*)
-    | (?P<quote>'''|\"\"\"|'|")
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    | (?P<var>[?$]\w+)
-    | (?P<bnode>_:[\w.\-]*)
-    | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-    PNAME
-    | (?P<word>[^\W\d]\w*)
-    | (?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)
-    | (?P<op>&&|\|\||\^\^|!=|<=|>=)
-    | (?P<other>.)
-    """
-_PNAME = r"| (?P<pname>(?:[^\W\d_][\w.\-]*+)?:(?:[\w\-.:%]|\\[_~.\-!$&'()*+,;=/?\#@%])*+)"
-_TOKEN = re.compile(_TOKENS.replace("PNAME", _PNAME), re.VERBOSE | re.DOTALL)
-# Inside a run of name characters not followed by ":" no prefixed name starts (see `_scan`).
-_TOKEN_IN_A_NAME = re.compile(_TOKENS.replace("PNAME", ""), re.VERBOSE | re.DOTALL)
-_NAME_RUN = re.compile(r"[\w.\-]*")
-# A string's content, up to its closing quote or to where it cannot go on (both are deterministic:
-# where a string ends depends on the text only, not on the position a scan started from).
-_STRING_CONTENT = {
-    "'''": re.compile(rf"(?:(?:'|'')?(?:[^'\\]|{_ECHAR}))*+"),
-    '"""': re.compile(rf'(?:(?:"|"")?(?:[^"\\]|{_ECHAR}))*+'),
-    "'": re.compile(rf"(?:[^'\\\n\r]|{_ECHAR})*+"),
-    '"': re.compile(rf'(?:[^"\\\n\r]|{_ECHAR})*+'),
-}
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
@@ -96,54 +68,9 @@ def _decode_escapes(text: str) -> str:
     return _UNICODE_ESCAPE.sub(replace, text)
 
 
-def _string_end(text: str, start: int, quote: str, unterminated: dict[str, int]) -> int | None:
-    """Where the string opened by `quote` at `start` ends, or None if it is not closed.
-
-    A scan that finds no closing quote stops at the same place from any opening quote
-    it passed over (those were escaped), so that place is remembered: a later opening
-    before it is known to fail too, and no character is scanned twice.
-    """
-    if start < unterminated.get(quote, -1):
-        return None
-    stop = cast("re.Match[str]", _STRING_CONTENT[quote].match(text, start + len(quote))).end()  # `*`: always matches
-    if text.startswith(quote, stop):
-        return stop + len(quote)
-    unterminated[quote] = stop
-    return None
-
-
-def _scan(text: str) -> Iterator[tuple[str, str, int]]:
-    """(kind, text, offset) of every token, whitespace and comments included.
-
-    A word that starts with a letter is where a prefixed name was looked for, to the
-    end of its run of name characters (`a-b-c`), and not found; no prefixed name
-    starts before that end either, so the rest of the run is read without looking again.
-    """
-    unterminated: dict[str, int]
-    end: int | None
-    position, unterminated, no_prefixed_name_before = 0, {}, 0
-    while position < len(text):
-        in_a_name = position < no_prefixed_name_before
-        match = (_TOKEN_IN_A_NAME if in_a_name else _TOKEN).match(text, position)
-        assert match is not None  # `other` matches any character
-        kind, end = match.lastgroup or "other", match.end()
-        if kind == "word" and not in_a_name and text[position] != "_":  # "_" starts no prefix: nothing was read
-            # `*`: always matches
-            no_prefixed_name_before = cast("re.Match[str]", _NAME_RUN.match(text, position)).end()
-        if kind == "quote":
-            quote = match.group()
-            end = _string_end(text, position, quote, unterminated)
-            if end is None and len(quote) == 3:  # ''' not closed: '' and then a string that may be
-                quote = quote[0]
-                end = _string_end(text, position, quote, unterminated)
-            kind, end = ("string", end) if end is not None else ("other", position + 1)
-        yield kind, text[position:end], position
-        position = end
-
-
 def tokens(text: str) -> Iterator[tuple[str, str]]:
-    """(kind, text) for every token but whitespace and comments."""
-    for kind, value, _ in _scan(text):
+    """(kind, text) for every token but whitespace and comments (see `spacecoop.rdf.sparql_lexer`)."""
+    for kind, value, _ in scan(text):
         if kind not in ("space", "comment"):
             yield kind, value
 
@@ -191,7 +118,7 @@ def _deeper_than(text: str, limit: int) -> int | None:
     """`nesting` without its shortcut: the scan of every token."""
     depth, previous = 0, ""
     openers, added = [""], [0]  # the brackets open, and the levels added inside each
-    for kind, value, offset in _scan(text):
+    for kind, value, offset in scan(text):
         if kind in ("space", "comment"):
             continue
         if _adds_a_level(kind, value, openers[-1], previous):
@@ -240,26 +167,8 @@ def _form(text: str) -> str | None:
 
 def _prologue(text: str) -> tuple[str | None, frozenset[str]]:
     """The first keyword after the prologue, lower-cased, and the prefixes the prologue declares."""
-    declared: set[str] = set()
-    expect_prologue_args = 0
-    declaring = False
-    for kind, value in tokens(text):
-        if expect_prologue_args:
-            expect_prologue_args -= 1
-            if declaring and kind == "pname" and value.endswith(":"):
-                declared.add(value[:-1])
-            declaring = False
-            continue
-        if kind != "word":
-            return None, frozenset(declared)
-        keyword = value.lower()
-        if keyword == "base":
-            expect_prologue_args = 1
-        elif keyword == "prefix":
-            expect_prologue_args, declaring = 2, True
-        else:
-            return keyword, frozenset(declared)
-    return None, frozenset(declared)
+    prologue = read_prologue(code(text))
+    return prologue.keyword, prologue.prefixes
 
 
 def _names_service(kind: str, value: str, declared: frozenset[str]) -> bool:
