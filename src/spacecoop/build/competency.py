@@ -18,9 +18,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SH
 
 from spacecoop.iris import BASE, ID, SCHEMA
+from spacecoop.rdf.sparql_lexer import code, read_prologue
 
 _HEADER = re.compile(r"^#\s*(question|documents)\s*:\s*(.*)$")
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+_FORMS = ("select", "ask", "construct", "describe")
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,9 @@ class CompetencyQuestion:
 
     @property
     def form(self) -> str:
-        """SELECT, ASK, CONSTRUCT or DESCRIBE (the first query keyword outside comments)."""
-        body = "\n".join(line for line in self.query.splitlines() if not line.lstrip().startswith("#"))
-        match = _FORM.search(body)
-        return match.group(1).upper() if match else "SELECT"
+        """SELECT, ASK, CONSTRUCT or DESCRIBE (the first keyword after the prologue)."""
+        keyword = read_prologue(code(self.query)).keyword
+        return keyword.upper() if keyword in _FORMS else "SELECT"
 
     @property
     def iri(self) -> URIRef:
