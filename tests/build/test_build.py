@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Dataset, Graph
-from rdflib.compare import isomorphic
+from support.graphs import isomorphic
 
 from spacecoop.build.pipeline import run_build, run_validate
 from spacecoop.errors import EvidenceProblem, InconsistencyProblem, SyntaxProblem, ValidationProblem

@@ -13,8 +13,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph
-from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
+from support.graphs import isomorphic
 
 from spacecoop.build.reason.reference import Reasoned, reason
 from spacecoop.build.reason.rules import materialize

@@ -18,8 +18,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal
-from rdflib.compare import isomorphic
 from rdflib.namespace import SH, XSD
+from support.graphs import isomorphic
 from test_rules import store_of
 from test_shapes import INVALID, SOURCES_TTL, VALID, read_expectation, side_by_side
 

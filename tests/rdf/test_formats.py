@@ -16,10 +16,10 @@ import httpx
 import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph, URIRef
-from rdflib.compare import isomorphic
 from rdflib.parser import Parser
 from rdflib.plugin import get as plugin
 from rdflib.serializer import Serializer
+from support.graphs import isomorphic
 from support.pages import (  # noqa: F401  (fixtures)
     AGREEMENT,
     BASE,

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, RDF, VOID
+from support.graphs import isomorphic
 from support.pages import (  # noqa: F401  (fixtures)
     AGREEMENT,
     BASE,

@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
+from support.graphs import isomorphic
 from support.pages import (  # noqa: F401  (fixtures)
     AGREEMENT,
     BASE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from rdflib import Graph
-from rdflib.compare import isomorphic
+from support.graphs import isomorphic
 from support.pages import client, fixture_release, fixture_server, start_server  # noqa: F401  (session fixtures)
 
 from spacecoop.store.describe_targets import describe_parts

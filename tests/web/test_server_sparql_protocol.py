@@ -18,8 +18,8 @@ import urllib.parse
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph, URIRef
-from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
+from support.graphs import isomorphic
 from support.server import (
     GRAPH_A,
     GRAPH_B,

@@ -16,8 +16,8 @@ from html.parser import HTMLParser
 
 import pytest
 from rdflib import Graph
-from rdflib.compare import isomorphic
 from starlette.testclient import TestClient
+from support.graphs import isomorphic
 from support.pages import BASE, SOURCE_A, SOURCE_B, client, fixture_release, fixture_server  # noqa: F401  (fixtures)
 from support.stand_in import StandInStore
 
