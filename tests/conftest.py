@@ -39,6 +39,14 @@ def asserted(loaded: LoadedRepository) -> Graph:
 
 
 @pytest.fixture(scope="session")
+def owlrl_reasoned(ontology: Graph, asserted: Graph):
+    """owlrl's closure of the real data (the reference the store's rules are held to), computed once."""
+    from spacecoop.build.reason.reference import reason
+
+    return reason(ontology, asserted)
+
+
+@pytest.fixture(scope="session")
 def release_dir(repo: Repository, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's release, built once into a temporary dist/."""
     from spacecoop.build.pipeline import run_build

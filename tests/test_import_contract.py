@@ -94,6 +94,7 @@ def test_a_module_loads_nothing_above_its_layer(module):
     assert forbidden == [], f"importing {module} loads {forbidden}"
 
 
+@pytest.mark.slow
 def test_the_probe_sees_what_a_module_loads():
     assert "spacecoop.web.app" in loaded_by("spacecoop.web.app")
     assert "starlette" in loaded_by("spacecoop.web.app")

@@ -105,6 +105,7 @@ def test_shared_entities_recur_in_several_documents_with_identical_labels(synthe
 # --- The build accepts it ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_build_accepts_it_with_no_violation_and_the_size_asked_for(
     synthetic: tuple[Path, object], tmp_path: Path
 ) -> None:

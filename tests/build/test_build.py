@@ -80,12 +80,14 @@ def test_manifest_triple_counts_match_the_files(release_dir: Path) -> None:
     assert counts["data.nq"] == len(list(dataset.quads())) == counts["data.trig"] == counts["data.nq.gz"]
 
 
+@pytest.mark.slow
 def test_rebuild_with_no_change_is_byte_identical(repo: Repository, release_dir: Path, tmp_path: Path) -> None:
     again = tmp_path / "dist"
     run_build(repo, again)
     assert tree(again) == tree(release_dir)
 
 
+@pytest.mark.slow
 def test_the_reference_engines_give_the_same_release_byte_for_byte(
     repo: Repository, release_dir: Path, tmp_path: Path
 ) -> None:
@@ -97,6 +99,7 @@ def test_the_reference_engines_give_the_same_release_byte_for_byte(
     assert tree(reference) == tree(release_dir)
 
 
+@pytest.mark.slow
 def test_dataset_dumps_round_trip_to_the_same_graphs(release_dir: Path, loaded) -> None:
     trig = Dataset()
     trig.parse(release_dir / "data.trig", format="trig")
@@ -110,6 +113,7 @@ def test_dataset_dumps_round_trip_to_the_same_graphs(release_dir: Path, loaded) 
     assert len(trig.graph(str(INFERRED_GRAPH))) > 0
 
 
+@pytest.mark.slow
 def test_jsonld_dump_round_trips(release_dir: Path, loaded) -> None:
     dataset = Dataset()
     dataset.parse(release_dir / "data.jsonld", format="json-ld")
@@ -130,6 +134,7 @@ def test_ontology_dumps_round_trip(release_dir: Path, ontology: Graph, ext: str,
     assert isomorphic(Graph().parse(release_dir / f"ontology.{ext}", format=fmt), ontology)
 
 
+@pytest.mark.slow
 def test_asserted_turtle_is_the_union_of_the_asserted_graphs(release_dir: Path, asserted: Graph) -> None:
     assert isomorphic(Graph().parse(release_dir / "asserted.ttl"), asserted)
 
@@ -184,6 +189,7 @@ def test_syntax_error_names_file_and_line(repo_copy: Repository) -> None:
     assert caught.value.path == bad and caught.value.line == 3
 
 
+@pytest.mark.slow
 def test_syntax_error_leaves_dist_exactly_as_it_was(repo_copy: Repository) -> None:
     run_build(repo_copy)
     before = tree(repo_copy.dist)
@@ -225,6 +231,7 @@ def test_quote_at_wrong_offsets_stops_the_build(repo_copy: Repository) -> None:
     assert path.name in str(caught.value)
 
 
+@pytest.mark.slow
 def test_shape_violation_stops_the_build_with_exit_status_1(repo_copy: Repository) -> None:
     run_build(repo_copy)
     before = tree(repo_copy.dist)
@@ -241,6 +248,7 @@ def test_shape_violation_stops_the_build_with_exit_status_1(repo_copy: Repositor
     assert "agreement/broken" in report.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_inconsistent_data_stops_the_build(repo_copy: Repository) -> None:
     path = sorted(repo_copy.instances_dir.glob("*.ttl"))[0]
     with path.open("a", encoding="utf-8") as f:
@@ -250,6 +258,7 @@ def test_inconsistent_data_stops_the_build(repo_copy: Repository) -> None:
     assert "country/china" in str(caught.value)
 
 
+@pytest.mark.slow
 def test_interrupted_build_leaves_dist_intact(repo_copy: Repository, monkeypatch: pytest.MonkeyPatch) -> None:
     run_build(repo_copy)
     before = tree(repo_copy.dist)
@@ -276,6 +285,7 @@ def test_interrupted_build_leaves_dist_intact(repo_copy: Repository, monkeypatch
     assert leftovers == []
 
 
+@pytest.mark.slow
 def test_validate_writes_only_the_report(repo_copy: Repository, tmp_path: Path) -> None:
     report_path = tmp_path / "report.ttl"
     run_validate(repo_copy, report_path)
@@ -283,6 +293,7 @@ def test_validate_writes_only_the_report(repo_copy: Repository, tmp_path: Path) 
     assert not repo_copy.dist.exists()
 
 
+@pytest.mark.slow
 def test_validate_command_fails_on_a_violation(repo_copy: Repository, tmp_path: Path) -> None:
     path = sorted(repo_copy.instances_dir.glob("*.ttl"))[0]
     with path.open("a", encoding="utf-8") as f:
@@ -296,6 +307,7 @@ def test_validate_command_fails_on_a_violation(repo_copy: Repository, tmp_path: 
 
 
 @pytest.mark.parametrize("engine", ["store", "reference"])
+@pytest.mark.slow
 def test_validate_command_reports_the_same_violation_with_either_engine(
     repo_copy: Repository, tmp_path: Path, engine: str
 ) -> None:
@@ -315,6 +327,7 @@ def test_an_unknown_engine_is_a_usage_error(repo_copy: Repository) -> None:
     assert "invalid choice: 'fast'" in result.stderr
 
 
+@pytest.mark.slow
 def test_build_prints_counts_and_stage_times(repo_copy: Repository) -> None:
     result = spacecoop("--root", str(repo_copy.root), "build", cwd=repo_copy.root)
     assert result.returncode == 0, result.stderr

@@ -148,6 +148,7 @@ def test_an_empty_or_missing_target_is_fine_and_a_symlink_is_followed(tmp_path: 
     assert check_target(tmp_path / "link") == tmp_path / "empty"
 
 
+@pytest.mark.slow
 def test_a_release_reached_through_a_symlink_is_replaced_where_it_is(release_dir: Path, repo_copy: Repository,
                                                                       tmp_path: Path) -> None:
     real = tmp_path / "releases" / "current"
@@ -178,6 +179,7 @@ def test_load_files_writes_only_into_its_own_folder(release_dir: Path, tmp_path:
 
 @pytest.mark.parametrize("command", [["build"], ["validate"], ["locate", "x", "y"],
                                      ["load", "--files", "out"], ["serve", "--port", "1"]])
+@pytest.mark.slow
 def test_a_missing_repository_is_an_error_message_not_a_traceback(command: list[str], tmp_path: Path) -> None:
     status, output = run_cli("--root", str(tmp_path / "nowhere"), *command)
     assert status in (1, 2) and "error:" in output and "Traceback" not in output, output
@@ -259,6 +261,7 @@ STAGES = ["load", "evidence", "quality", "reason", "validate", "write"]
 WRITE_POINTS = ["staging made", "data written", "before the swap", "after the exchange"]
 
 
+@pytest.mark.slow
 def test_a_build_killed_at_any_moment_leaves_a_whole_release_and_the_next_build_cleans_up(
     release_dir: Path, repo_copy: Repository, tmp_path: Path
 ) -> None:
@@ -287,6 +290,7 @@ def test_a_build_killed_at_any_moment_leaves_a_whole_release_and_the_next_build_
 # --- a full disk, a failed build -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_full_disk_leaves_the_release_as_it_was(release_dir: Path, repo_copy: Repository, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
@@ -314,6 +318,7 @@ def test_a_full_disk_leaves_the_release_as_it_was(release_dir: Path, repo_copy: 
     assert hidden_siblings(dist) == []
 
 
+@pytest.mark.slow
 def test_a_failed_build_leaves_the_served_release_byte_identical_validation_report_included(
     release_dir: Path, repo_copy: Repository, tmp_path: Path
 ) -> None:
@@ -335,6 +340,7 @@ def test_a_failed_build_leaves_the_served_release_byte_identical_validation_repo
 # --- a server and a rebuild ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_server_serves_the_release_it_started_with_while_a_build_replaces_it(
     release_dir: Path, repo_copy: Repository, tmp_path: Path
 ) -> None:

@@ -97,11 +97,13 @@ def assert_same(data: Graph, shapes: Graph, ontology: Graph) -> ValidationResult
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_real_data_gives_pyshacls_findings(asserted: Graph, loaded) -> None:
     found = assert_same(asserted, loaded.shapes, loaded.ontology)
     assert found.conforms and len(found.warnings) > 100  # the missing Chinese labels
 
 
+@pytest.mark.slow
 def test_real_data_findings_are_in_the_same_order(asserted: Graph, loaded) -> None:
     """Sorted as validation.validate sorts them (ties in any order there, here by every field)."""
     expected, found = both(asserted, loaded.shapes, loaded.ontology)
@@ -109,18 +111,21 @@ def test_real_data_findings_are_in_the_same_order(asserted: Graph, loaded) -> No
     assert [key(f) for f in found.findings] == [key(f) for f in expected.findings]
 
 
+@pytest.mark.slow
 def test_real_data_gives_pyshacls_report_graph(asserted: Graph, loaded) -> None:
     """The report itself, not only the findings: messages keep their language, paths their shape."""
     expected, found = both(asserted, loaded.shapes, loaded.ontology)
     assert isomorphic(found.report, expected.report)
 
 
+@pytest.mark.slow
 def test_pyshacl_leaves_the_shapes_graph_as_it_was(asserted: Graph, loaded) -> None:
     before = set(loaded.shapes)
     validate(asserted, loaded.shapes, loaded.ontology)
     assert set(loaded.shapes) == before
 
 
+@pytest.mark.slow
 def test_every_invalid_fixture_gives_pyshacls_findings(loaded) -> None:
     """All of tests/fixtures/shapes/invalid-*.ttl side by side (as test_shapes runs them)."""
     union, _owner = side_by_side(INVALID)
@@ -147,6 +152,7 @@ def test_invalid_fixture_fires_its_shape(fixture: Path, fixture_verdicts: dict[P
         assert expected.component in {f.component for f in result.findings if f.shape in expected.fires}
 
 
+@pytest.mark.slow
 def test_valid_fixture_and_sources_give_pyshacls_findings(loaded) -> None:
     assert assert_same(Graph().parse(VALID), loaded.shapes, loaded.ontology).findings == []
     assert_same(Graph().parse(SOURCES_TTL), loaded.shapes, loaded.ontology)

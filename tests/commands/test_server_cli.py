@@ -91,12 +91,14 @@ def test_serve_refuses_an_invalid_setting_from_the_environment(server_release):
     assert "at least one query engine" in result.stderr
 
 
+@pytest.mark.slow
 def test_serve_explains_a_missing_release(tmp_path):
     result = spacecoop("serve", "--dist", str(tmp_path / "dist"), "--build", "never", cwd=tmp_path)
     assert result.returncode == 1
     assert "no release" in result.stderr and "spacecoop build" in result.stderr
 
 
+@pytest.mark.slow
 def test_serve_takes_its_settings_from_the_environment(server_release, tmp_path):
     server = start_server(
         server_release, tmp_path / "server.log", "--build", "never", "--workers", "1",

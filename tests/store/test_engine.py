@@ -90,6 +90,7 @@ def alive(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
 
 
+@pytest.mark.slow
 def test_an_order_by_the_engine_does_not_stop_is_stopped_at_the_deadline_and_its_engine_replaced(running):
     engines = running(2, timeout_s=1)
     before = set(engines.engines.pids())
@@ -107,6 +108,7 @@ def test_an_order_by_the_engine_does_not_stop_is_stopped_at_the_deadline_and_its
     assert engines.ask("ASK {}")[0] == 200
 
 
+@pytest.mark.slow
 def test_a_count_the_engine_cancels_mid_answer_is_a_503_never_a_partial_200(store_dir: Path):
     loop = EngineLoop()
     engines = Engines(store_dir, 1, timeout_s=1, memory_limit=None)  # the engine's own limit comes first
@@ -121,6 +123,7 @@ def test_a_count_the_engine_cancels_mid_answer_is_a_503_never_a_partial_200(stor
         store.close()
 
 
+@pytest.mark.slow
 def test_the_other_reads_on_a_killed_engine_are_answered_by_another(running):
     engines = running(1)  # one engine: the others' reads are on the runaway's engine when it is killed
     results: list[object] = []
@@ -141,6 +144,7 @@ def test_the_other_reads_on_a_killed_engine_are_answered_by_another(running):
     assert engines.engines.stats.retried >= 2
 
 
+@pytest.mark.slow
 def test_a_query_past_the_memory_limit_is_stopped_alone_and_the_others_are_answered(running):
     engines = running(2, memory_limit=128 * 2**20)
     outcomes: list[object] = []
@@ -191,6 +195,7 @@ def test_a_client_that_goes_away_stops_its_query(running):
     assert len(before - set(engines.engines.pids())) == 1
 
 
+@pytest.mark.slow
 def test_a_client_that_goes_away_from_a_query_about_to_end_costs_no_engine(running):
     engines = running(2)
     before = set(engines.engines.pids())
@@ -210,6 +215,7 @@ def test_a_client_that_goes_away_from_a_query_about_to_end_costs_no_engine(runni
     assert engines.engines.stats.restarts == 0 and set(engines.engines.pids()) == before
 
 
+@pytest.mark.slow
 def test_an_engine_cannot_reach_the_network_even_when_a_query_bypasses_the_check(running):
     engines = running(1)
     assert engines.engines.sandboxed
@@ -308,6 +314,7 @@ def _policies(pid: int) -> list[int]:
     return policies
 
 
+@pytest.mark.slow
 def test_a_long_query_lowers_its_engines_priority_and_a_fresh_engine_follows_it(running, monkeypatch):
     import spacecoop.store.engine as engine_module
 

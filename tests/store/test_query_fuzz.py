@@ -21,6 +21,7 @@ import subprocess
 import sys
 from dataclasses import replace
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
@@ -81,6 +82,7 @@ def verdict(text: str) -> str | None:
 
 @settings(FUZZ, max_examples=400)
 @given(st.one_of(texts, spaced, deep_texts()))
+@pytest.mark.slow
 def test_the_check_returns_a_form_or_refuses(text):
     assert verdict(text) in (None, "select", "ask", "graph", "refused")
 
@@ -110,6 +112,7 @@ for query in json.load(sys.stdin):
 """
 
 
+@pytest.mark.slow
 def test_the_deepest_accepted_texts_do_not_crash_the_engine():
     accepted: list[str] = []
 
@@ -177,6 +180,7 @@ CONTENT_TYPES = [
 ]
 
 
+@pytest.mark.slow
 def test_random_requests_never_get_a_500(tmp_path):
     app = create_app(replace(Settings(), dist=tmp_path), StandInStore())
     statuses: set[int] = set()

@@ -149,6 +149,7 @@ def test_the_release_dataset_is_named_unless_the_request_names_one(backend):
     assert "graph-uri" not in Scripted.seen[1]["body"]
 
 
+@pytest.mark.slow
 def test_a_backend_that_does_not_answer_in_time_is_abandoned_at_the_limit(backend):
     store, answer = backend
     answer(body=results([]), delay=3)

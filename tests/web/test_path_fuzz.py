@@ -44,6 +44,7 @@ PATHS = st.tuples(st.sampled_from(ROUTES), st.lists(SEGMENT, min_size=0, max_siz
 
 @settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(path=PATHS, accept=st.sampled_from(["*/*", "text/html", "text/turtle", "application/json", "x/y;q=bad"]))
+@pytest.mark.slow
 def test_random_paths_are_never_a_server_error(client, path, accept):
     route, segments, extension = path
     url = route + "/".join(segments) + extension

@@ -64,6 +64,7 @@ def test_describe_with_a_where_clause_describes_each_match(client: httpx.Client,
     assert isomorphic(described, direct)
 
 
+@pytest.mark.slow
 def test_base_iri_setting_maps_another_canonical_base(fixture_release, tmp_path) -> None:  # noqa: F811 (fixture)
     server = start_server(fixture_release, tmp_path / "server.log",
                           extra_args=("--base-iri", "https://example.org/other/"))

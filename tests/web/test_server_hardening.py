@@ -148,6 +148,7 @@ def test_an_endless_header_is_cut_off_near_the_limit_and_memory_does_not_grow(se
     assert rss_kb(server.process.pid) - before < 50_000
 
 
+@pytest.mark.slow
 def test_a_head_sent_a_byte_at_a_time_gets_408_after_the_header_timeout(server):
     started = time.monotonic()
     with connect(server) as sock:
@@ -164,6 +165,7 @@ def test_a_head_sent_a_byte_at_a_time_gets_408_after_the_header_timeout(server):
     assert HEADER_TIMEOUT <= elapsed < HEADER_TIMEOUT + 5
 
 
+@pytest.mark.slow
 def test_a_connection_that_sends_nothing_is_closed_after_the_header_timeout(server):
     started = time.monotonic()
     with connect(server) as sock:
@@ -171,6 +173,7 @@ def test_a_connection_that_sends_nothing_is_closed_after_the_header_timeout(serv
     assert HEADER_TIMEOUT <= time.monotonic() - started < HEADER_TIMEOUT + 5
 
 
+@pytest.mark.slow
 def test_an_idle_keep_alive_connection_is_closed(server):
     with connect(server) as sock:
         sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -187,6 +190,7 @@ def test_an_idle_keep_alive_connection_is_closed(server):
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_body_sent_a_byte_at_a_time_gets_408_after_the_body_timeout(server):
     body = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"}).encode()
     head = (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
@@ -217,6 +221,7 @@ def test_a_body_sent_in_time_is_answered(server):
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_slow_sockets_beyond_the_connection_limit_do_not_keep_clients_out(server):
     wait_until_served(server)
     slow = []
@@ -272,6 +277,7 @@ def test_forwarded_headers_from_an_untrusted_client_are_ignored(server):
         assert server.url + "/" in response.text
 
 
+@pytest.mark.slow
 def test_forwarded_headers_from_a_trusted_proxy_are_followed(release: Path):
     trusted = start_server(release, release.parent / "trusted.log", *LIMITS,
                            "--forwarded-allow-ips", "10.0.0.0/8, 127.0.0.1")
@@ -302,6 +308,7 @@ def ask(port: int, target: str, results: list, index: int) -> None:
         results[index] = error
 
 
+@pytest.mark.slow
 def test_sigterm_answers_every_request_in_flight_and_logs_no_error(release: Path):
     stopping = start_server(release, release.parent / "stop.log", *LIMITS)
     port = int(stopping.url.rsplit(":", 1)[1])
@@ -326,6 +333,7 @@ def test_sigterm_answers_every_request_in_flight_and_logs_no_error(release: Path
     assert "ERROR" not in log and "Traceback" not in log, log
 
 
+@pytest.mark.slow
 def test_sigterm_answers_a_request_whose_head_had_started_to_arrive(release: Path):
     """uvicorn closes on shutdown every connection with no response in progress: this one is answered."""
     stopping = start_server(release, release.parent / "stop-head.log", *LIMITS, "--header-timeout", "10")

@@ -46,6 +46,7 @@ def run_in_background(server_process, query: str) -> tuple[threading.Thread, dic
     return thread, outcome
 
 
+@pytest.mark.slow
 def test_a_runaway_query_is_stopped_at_the_time_limit_with_503(server_client):
     started = time.monotonic()
     response = server_client.get("/sparql", params={"query": RUNAWAY_QUERY})
@@ -69,6 +70,7 @@ def workers(server_process) -> set[int]:
     raise AssertionError(f"the server has {len(pids)} workers, not {WORKERS}")
 
 
+@pytest.mark.slow
 def test_the_stopped_query_no_longer_runs(server_process, server_client):
     workers_before = workers(server_process)
     response = server_client.get("/sparql", params={"query": RUNAWAY_QUERY})
@@ -83,6 +85,7 @@ def test_the_stopped_query_no_longer_runs(server_process, server_client):
     assert all(cpu_seconds(pid) - used < 0.2 for pid, used in busy.items()), "no worker is still computing"
 
 
+@pytest.mark.slow
 def test_other_clients_get_fast_answers_while_a_query_runs_into_the_limit(server_process, server_client):
     thread, outcome = run_in_background(server_process, RUNAWAY_QUERY)
     time.sleep(0.3)
@@ -152,6 +155,7 @@ def test_the_row_cap_counts_triples_of_a_construct(server_client):
     assert response.status_code == 422
 
 
+@pytest.mark.slow
 def test_sigterm_lets_the_running_query_finish_then_stops_every_process(server_release, tmp_path):
     server = start_server(server_release, tmp_path / "server.log", *session_server_args())
     workers = server.children()

@@ -65,6 +65,7 @@ def two(server_release: Path, tmp_path: Path):
     server.stop()
 
 
+@pytest.mark.slow
 def test_two_processes_share_the_port_and_both_answer(two):
     pids = _serving_pids(two.url)
     assert len(pids) == 2 and two.process.pid not in pids
@@ -73,6 +74,7 @@ def test_two_processes_share_the_port_and_both_answer(two):
         assert answer.status_code == 200
 
 
+@pytest.mark.slow
 def test_a_process_that_dies_is_replaced_and_its_engines_die_with_it(two):
     victim = min(_serving_pids(two.url))
     engines = _descendants(victim)

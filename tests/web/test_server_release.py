@@ -46,6 +46,7 @@ def test_the_service_description_lists_every_document_graph(release_server, rele
         assert f"<{graph}>" in description
 
 
+@pytest.mark.slow
 def test_serve_builds_a_missing_release_then_rebuilds_it_when_an_input_changes(repo_copy):
     dist = repo_copy.root / "dist"
     server = start_server(dist, repo_copy.root / "first.log", cwd=repo_copy.root)
