@@ -172,11 +172,20 @@ def side_by_side(paths: list[Path]) -> tuple[Graph, dict[str, Path]]:
     return union, owner
 
 
-@pytest.fixture(scope="session")
-def verdicts(shapes: Graph, vocabulary: Graph) -> dict[Path, ValidationResult]:
-    """Each invalid fixture's findings: those of one run over all of them, by focus node."""
+@functools.cache
+def invalid_side_by_side() -> tuple[Graph, dict[str, Path], ValidationResult]:
+    """Every invalid fixture side by side, the owner of each node, and pyshacl's verdict on them
+    (one run per session, shared with test_shape_queries)."""
+    shapes = Graph().parse(SHAPES_TTL, format="turtle")
+    vocabulary = Graph().parse(ONTOLOGY_TTL, format="turtle")
     union, owner = side_by_side(INVALID)
-    result = validate(union, shapes, vocabulary)
+    return union, owner, validate(union, shapes, vocabulary)
+
+
+@pytest.fixture(scope="session")
+def verdicts() -> dict[Path, ValidationResult]:
+    """Each invalid fixture's findings: those of one run over all of them, by focus node."""
+    _union, owner, result = invalid_side_by_side()
     strays = [f.line() for f in result.findings if f.focus not in owner]
     assert not strays, "findings about no fixture's resources:\n" + "\n".join(strays)
     verdicts = {}
