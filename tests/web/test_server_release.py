@@ -39,6 +39,18 @@ def test_the_server_answers_each_competency_question(release_server, question):
         assert answer_over_http(client, question.query) == read_expected(question)
 
 
+def test_the_home_page_counts_distinct_triples_and_statements_apart(release_server):
+    """A triple two documents state is one triple of the default graph and two statements."""
+    with release_server.client() as client:
+        home = client.get("/", headers={"Accept": "application/json"}).json()
+        [triples] = answer_over_http(client, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[1:]
+        [quads] = answer_over_http(client, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[1:]
+        page = client.get("/", headers={"Accept": "text/html"}).text
+    assert f'"{home["triples"]}"' in triples and f'"{home["statements"]}"' in quads
+    assert home["triples"] < home["statements"]
+    assert f"{home['triples']} distinct triples, stated {home['statements']} times" in page
+
+
 def test_the_service_description_lists_every_document_graph(release_server, release_dir):
     manifest = json.loads((release_dir / "manifest.json").read_text())
     description = httpx.get(release_server.url + "/sparql", headers={"Accept": "application/n-triples"}).text
