@@ -166,6 +166,20 @@ def test_query_page_runs_an_example_without_reloading(browser, fixture_server):
     assert browser.run("return document.querySelectorAll('main b, #results script').length") == 0
 
 
+def test_query_page_shows_the_answer_on_screen_whichever_example_ran(browser, fixture_server):
+    """A long list of examples (the real release has 82) does not push the answer out of view."""
+    browser.go(fixture_server.url + "/query")
+    browser.run("var list = document.querySelector('#examples ol');"
+                "for (var i = 0; i < 200; i++) { var li = document.createElement('li');"
+                " li.textContent = 'padding ' + i; list.appendChild(li); }")
+    browser.run("var link = document.querySelector('a.example[data-name=\"cq01-agreement-parties\"]');"
+                "link.scrollIntoView({block: 'center'}); link.click();")
+    browser.wait_for("return document.querySelector('#results')?.getAttribute('data-state') === 'done'")
+    top = browser.run("return document.querySelector('#results-table').getBoundingClientRect().top")
+    height = browser.run("return window.innerHeight")
+    assert 0 <= top < height, f"the answer starts at {top} px in a {height} px window"
+
+
 def test_query_page_form_runs_a_typed_query(browser, fixture_server):
     browser.go(fixture_server.url + "/query")
     browser.run("window.__notReloaded = true; document.getElementById('query').value = arguments[0]",

@@ -152,6 +152,8 @@
     }).then(function () {
       statusLine.textContent = "";
       results.removeAttribute("aria-busy");
+      var box = results.getBoundingClientRect();  // the answer (or the error) in view, wherever the run started
+      if (box.top < 0 || box.top > window.innerHeight - 40) { results.scrollIntoView({ block: "start" }); }
       results.setAttribute("data-state", "done");
     });
   }
