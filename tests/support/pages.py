@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from support.releases import build_release, competency_query
+from support.releases import FixtureInputs, build_release, competency_query
 from support.server import ServerProcess, free_port  # noqa: F401  (free_port: for the browser tests)
 from support.server import start_server as start_serve_process
 
@@ -229,15 +229,14 @@ EXAMPLES: dict[str, tuple[str, str, object]] = {
 
 def write_release(dist: Path) -> Path:
     """Build the fixture release into `dist` with the build's own release writer (see support.releases)."""
-    return build_release(
-        dist,
+    return build_release(dist, FixtureInputs(
         ontology_ttl=ONTOLOGY_TTL,
         instance_ttls={SOURCE_A: document_a(), SOURCE_B: document_b()},
         sources_ttl=sources_graph(),
         source_texts={SOURCE_A: TEXT_A, SOURCE_B: TEXT_B},
         competency={name: query for name, (_, query, _) in EXAMPLES.items()},
         inferred_ttl=INFERRED_TTL,
-    )
+    ))
 
 
 # ---------------------------------------------------------------------------

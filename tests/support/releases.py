@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph
@@ -41,33 +42,38 @@ def competency_query(question: str, query: str, documents: tuple[str, ...] = ())
     return header + query
 
 
-def write_repository(
-    root: Path,
-    *,
-    ontology_ttl: str,
-    instance_ttls: dict[str, str],
-    sources_ttl: str,
-    source_texts: dict[str, str] | None = None,
-    competency: dict[str, str] | None = None,
-    shapes_ttl: str = "",
-) -> Repository:
-    """The inputs as a repository at `root`.
+@dataclass(frozen=True)
+class FixtureInputs:
+    """What a fixture repository holds.
 
     instance_ttls: source id -> that document's Turtle (its named graph is `graph/{source id}`);
     source_texts: source id -> the text of `sources/{source id}.txt`;
-    competency: name -> the text of `tests/competency/{name}.rq` (see `competency_query`)."""
+    competency: name -> the text of `tests/competency/{name}.rq` (see `competency_query`);
+    inferred_ttl: the inferred graph, as given (the reasoner is not run on a fixture)."""
+
+    ontology_ttl: str
+    instance_ttls: dict[str, str]
+    sources_ttl: str
+    source_texts: dict[str, str] = field(default_factory=dict)
+    competency: dict[str, str] = field(default_factory=dict)
+    shapes_ttl: str = ""
+    inferred_ttl: str = ""
+
+
+def write_repository(root: Path, inputs: FixtureInputs) -> Repository:
+    """The inputs as a repository at `root`."""
     repo = Repository(root)
     for folder in (repo.ontology_dir, repo.shapes_dir, repo.instances_dir, repo.sources_dir, repo.competency_dir):
         folder.mkdir(parents=True, exist_ok=True)
-    (repo.ontology_dir / "ontology.ttl").write_text(ontology_ttl, encoding="utf-8")
-    if shapes_ttl:
-        (repo.shapes_dir / "shapes.ttl").write_text(shapes_ttl, encoding="utf-8")
-    for source_id, ttl in instance_ttls.items():
+    (repo.ontology_dir / "ontology.ttl").write_text(inputs.ontology_ttl, encoding="utf-8")
+    if inputs.shapes_ttl:
+        (repo.shapes_dir / "shapes.ttl").write_text(inputs.shapes_ttl, encoding="utf-8")
+    for source_id, ttl in inputs.instance_ttls.items():
         (repo.instances_dir / f"{source_id}.ttl").write_text(ttl, encoding="utf-8")
-    repo.sources_ttl.write_text(sources_ttl, encoding="utf-8")
-    for source_id, text in (source_texts or {}).items():
+    repo.sources_ttl.write_text(inputs.sources_ttl, encoding="utf-8")
+    for source_id, text in inputs.source_texts.items():
         (repo.sources_dir / f"{source_id}.txt").write_text(text, encoding="utf-8")
-    for name, text in (competency or {}).items():
+    for name, text in inputs.competency.items():
         (repo.competency_dir / f"{name}.rq").write_text(text, encoding="utf-8")
     repo.require_inputs()
     return repo
@@ -102,42 +108,27 @@ class _SessionDocs:
             self._job.cancel()
 
 
-def build_release(
-    dist: Path,
-    *,
-    ontology_ttl: str,
-    instance_ttls: dict[str, str],
-    sources_ttl: str,
-    source_texts: dict[str, str] | None = None,
-    competency: dict[str, str] | None = None,
-    shapes_ttl: str = "",
-    inferred_ttl: str = "",
-    store: bool = True,
-) -> Path:
+def build_release(dist: Path, inputs: FixtureInputs, *, store: bool = True) -> Path:
     """Build a release of these inputs into `dist` (missing or empty) with the build's own writer; `dist`.
 
-    The arguments are those of `write_repository`, and `inferred_ttl`: the inferred graph, as
-    given. `store=False` leaves out the embedded store the build loads into `dist/store/` (a
+    `store=False` leaves out the embedded store the build loads into `dist/store/` (a
     release as copied or published: the manifest does not list the store), so that the server
     or `prepare()` loads it from the files, checking their checksums."""
     dist.mkdir(parents=True, exist_ok=True)
     if any(dist.iterdir()):
         raise ValueError(f"{dist} is not empty: a fixture release is built into a new folder")
     with tempfile.TemporaryDirectory(prefix=".fixture-repository-", dir=dist.parent) as scratch:
-        repo = write_repository(
-            Path(scratch), ontology_ttl=ontology_ttl, instance_ttls=instance_ttls, sources_ttl=sources_ttl,
-            source_texts=source_texts, competency=competency, shapes_ttl=shapes_ttl,
-        )
+        repo = write_repository(Path(scratch), inputs)
         loaded = load_repository(repo)
-        docs = _SessionDocs(ontology_ttl, loaded.ontology)
+        docs = _SessionDocs(inputs.ontology_ttl, loaded.ontology)
         try:
-            if source_texts:  # the evidence quotes point into the texts: checked as the build checks them
+            if inputs.source_texts:  # the evidence quotes point into the texts: checked as the build checks them
                 check_evidence(loaded.documents, loaded.instance_files, read_sources(loaded.sources, repo.sources_dir))
             validation = validate_store(loaded.store(), loaded.shapes, loaded.ontology)
             if not validation.conforms:
                 raise ValueError("the fixture does not conform to its shapes:\n"
                                  + "\n".join(f.line() for f in validation.violations))
-            reasoned = Reasoned(inferred=Graph().parse(data=inferred_ttl, format="turtle"), errors=[])
+            reasoned = Reasoned(inferred=Graph().parse(data=inputs.inferred_ttl, format="turtle"), errors=[])
         except BaseException:
             docs.cancel()
             raise

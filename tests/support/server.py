@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 
-from support.releases import build_release, competency_query, questions_graph
+from support.releases import FixtureInputs, build_release, competency_query, questions_graph
 
 FIXTURE_TRIG = r"""
 @prefix sco: <https://w3id.org/spacecoop/ontology#> .
@@ -104,7 +104,7 @@ MEMORY_HOG_QUERY = "SELECT * WHERE { " + " ".join(
 ) + " } ORDER BY DESC(?v7)"
 
 
-def fixture_inputs() -> dict[str, object]:
+def fixture_inputs() -> FixtureInputs:
     """The fixture as the inputs of a build: FIXTURE_TRIG's graphs as the files they are loaded from.
 
     Each document graph `graph/{id}` is the instance file `instances/{id}.ttl` (the build names
@@ -117,13 +117,13 @@ def fixture_inputs() -> dict[str, object]:
               for name, triples in graphs.items()}
     assert all(name.startswith(GRAPH) for name in turtle), "every graph of FIXTURE_TRIG is one the build makes"
     documents = {name[len(GRAPH):]: ttl for name, ttl in turtle.items() if name not in (SOURCES_GRAPH, INFERRED_GRAPH)}
-    return {
-        "ontology_ttl": FIXTURE_ONTOLOGY,
-        "instance_ttls": documents,
-        "sources_ttl": turtle[SOURCES_GRAPH],
-        "inferred_ttl": turtle[INFERRED_GRAPH],
-        "competency": FIXTURE_QUESTIONS,
-    }
+    return FixtureInputs(
+        ontology_ttl=FIXTURE_ONTOLOGY,
+        instance_ttls=documents,
+        sources_ttl=turtle[SOURCES_GRAPH],
+        inferred_ttl=turtle[INFERRED_GRAPH],
+        competency=FIXTURE_QUESTIONS,
+    )
 
 
 def write_fixture_release(dist: Path) -> Path:
@@ -131,7 +131,7 @@ def write_fixture_release(dist: Path) -> Path:
 
     Without the embedded store the build also loads: the server (or `prepare()`) loads the
     release from its files, checking them against the manifest, as for a copied release."""
-    return build_release(dist, **fixture_inputs(), store=False)  # type: ignore[arg-type]
+    return build_release(dist, fixture_inputs(), store=False)
 
 
 def free_port() -> int:

@@ -6,10 +6,12 @@ scope) reaches the wrapped application untouched.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 
-class HTTPMiddleware:
+class HTTPMiddleware(ABC):
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -19,6 +21,6 @@ class HTTPMiddleware:
             return
         await self.handle(scope, receive, send)
 
+    @abstractmethod
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer one HTTP request (`scope["type"] == "http"`)."""
-        raise NotImplementedError
