@@ -171,3 +171,28 @@ def test_an_app_without_the_site_answers_with_the_standalone_page():
     assert page.stylesheets() == ["http://testserver/behind/static/style.css"]
     assert "no &lt;script&gt; here" in response.text and "<script>" not in response.text
     assert problem == {"type": "about:blank", "title": "Bad Request", "status": 400, "detail": "no <script> here"}
+
+
+def test_a_problem_carries_its_extension_members_and_suggestions_to_both_twins():
+    suggestions = [{"href": "/id/agency/<esa>", "label": "European <Space> Agency"}]
+
+    async def refuse(request: Request):
+        raise errors.Problem(404, "no such thing", extensions={"suggestions": suggestions, "near": 2,
+                                                             "status": 999})
+
+    app = Starlette(routes=[Route("/refuse", refuse)], exception_handlers=errors.HANDLERS)
+    with TestClient(app) as http:
+        page = http.get("/refuse", headers={"Accept": "text/html"})
+        problem = http.get("/refuse", headers={"Accept": "application/json"}).json()
+    assert problem == {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "no such thing",
+                       "suggestions": suggestions, "near": 2}  # an extension never replaces a standard member
+    assert "Did you mean" in page.text
+    assert "/id/agency/<esa>" in Tags(page.text).hrefs()  # escaped in the page, the same address once parsed
+    assert "European &lt;Space&gt; Agency" in page.text
+
+
+def test_a_problem_without_suggestions_shows_no_suggestion_list(settings):
+    app = create_app(settings, StandInStore())
+    with TestClient(app) as http:
+        response = http.get("/no/such/page", headers={"Accept": BROWSER})
+    assert response.status_code == 404 and "Did you mean" not in response.text

@@ -10,6 +10,7 @@ the address the client used (the proxy-aware base of `Page`). Without a site
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,9 +40,11 @@ def _site_of(request: Request) -> Site | None:
     return getattr(getattr(app, "state", None), "site", None)
 
 
-def error_page(request: Request, status: int, title: str, detail: str) -> str:
-    """The page of an error: `status` and `title` as its heading, `detail` below (all escaped)."""
-    context = {"status": status, "title": title, "detail": detail}
+def error_page(request: Request, status: int, title: str, detail: str,
+               suggestions: Sequence[Mapping[str, str]] = ()) -> str:
+    """The page of an error: `status` and `title` as its heading, `detail` below (all escaped), then
+    the `suggestions` (`{"href", "label"}`: where the client may have meant to go) as links."""
+    context = {"status": status, "title": title, "detail": detail, "suggestions": list(suggestions)}
     site = _site_of(request)
     if site is not None:
         try:

@@ -2,8 +2,9 @@
 
 A handler raises a `Problem` built by one of the small functions below: the
 status and a message that tells the caller what to change. The response is
-RFC 9457 `application/problem+json` (type, title, status, detail), or for a
-browser the site's error page (`spacecoop.web.error_pages`), and carries the
+RFC 9457 `application/problem+json` (type, title, status, detail, and the
+problem's extension members, e.g. the parser's own message or suggested
+addresses), or for a browser the site's error page (`spacecoop.web.error_pages`), and carries the
 CORS headers itself, so even a 500 produced outside the middleware stack is
 readable by a browser client.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -44,6 +46,9 @@ class Problem(Exception):
     detail: str
     title: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    # RFC 9457 extension members, sent beside the standard ones (JSON values; never "type", "title",
+    # "status" or "detail"). `suggestions`, a list of {"href", "label"}, is also shown on the error page.
+    extensions: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.title = self.title or HTTPStatus(self.status).phrase
@@ -161,9 +166,11 @@ def problem_response(request: Request, problem: Problem) -> Response:
     headers = {**CORS_HEADERS, "Cache-Control": "no-store", **problem.headers}
     headers["Vary"] = "Accept"
     if neg.PROBLEM.negotiate(request.headers.get("accept")) == neg.HTML:
-        page = error_page(request, problem.status, problem.title, problem.detail)
+        page = error_page(request, problem.status, problem.title, problem.detail,
+                          suggestions=problem.extensions.get("suggestions", ()))
         return Response(page, problem.status, headers, media_type=neg.HTML)
-    body = {"type": "about:blank", "title": problem.title, "status": problem.status, "detail": problem.detail}
+    body = {**problem.extensions, "type": "about:blank", "title": problem.title, "status": problem.status,
+            "detail": problem.detail}
     return Response(json.dumps(body), problem.status, headers, media_type=neg.PROBLEM_JSON)
 
 
