@@ -7,117 +7,17 @@ without reloading) and reads the result table.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import time
-from pathlib import Path
-
-import httpx
 import pytest
+from support.browser import browser  # noqa: F401  (fixture)
 from support.pages import (  # noqa: F401  (fixtures)
     CNSA,
     ESA,
     MARKUP_LABEL,
     fixture_release,
     fixture_server,
-    free_port,
 )
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
-
-
-class Browser:
-    """The few WebDriver commands the tests need."""
-
-    def __init__(self, endpoint: str, session: str) -> None:
-        self.http = httpx.Client(base_url=f"{endpoint}/session/{session}", timeout=60)
-
-    def _value(self, response: httpx.Response):
-        body = response.json()
-        if response.status_code != 200:
-            raise AssertionError(f"WebDriver error: {body.get('value')}")
-        return body["value"]
-
-    def go(self, url: str) -> None:
-        self._value(self.http.post("/url", json={"url": url}))
-
-    def run(self, script: str, *args):
-        return self._value(self.http.post("/execute/sync", json={"script": script, "args": list(args)}))
-
-    def find(self, css: str) -> str:
-        return self._value(self.http.post("/element", json={"using": "css selector", "value": css}))[ELEMENT]
-
-    def click(self, css: str) -> None:
-        self._value(self.http.post(f"/element/{self.find(css)}/click", json={}))
-
-    def text(self, css: str) -> str:
-        return self._value(self.http.get(f"/element/{self.find(css)}/text"))
-
-    def wait_for(self, script: str, timeout: float = 20) -> object:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = self.run(script)
-            if value:
-                return value
-            time.sleep(0.1)
-        raise AssertionError(f"timed out waiting for: {script}")
-
-
-def _require_or_skip(reason: str) -> None:
-    if os.environ.get("SPACECOOP_REQUIRE_INTEROP") == "1":
-        pytest.fail(f"{reason} (SPACECOOP_REQUIRE_INTEROP=1)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory):
-    if not (Path(CHROMIUM).exists() and shutil.which(CHROMEDRIVER)):
-        _require_or_skip("Debian chromium and chromedriver are not installed")
-    port = free_port()
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    log = profile.parent / "chromedriver.log"
-    driver = subprocess.Popen([CHROMEDRIVER, f"--port={port}", f"--log-path={log}"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{endpoint}/status", timeout=2).json()["value"]["ready"]:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("chromedriver did not start")
-            time.sleep(0.1)
-        capabilities = {"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {"binary": CHROMIUM, "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1280,1024",
-            ]},
-        }}}
-        created = httpx.post(f"{endpoint}/session", json=capabilities, timeout=120).json()["value"]
-        if "sessionId" not in created:
-            raise AssertionError(f"chromium did not start: {created}")
-        session = created["sessionId"]
-        try:
-            yield Browser(endpoint, session)
-        finally:
-            httpx.delete(f"{endpoint}/session/{session}", timeout=60)
-    finally:
-        driver.terminate()
-        try:
-            driver.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            driver.kill()
-
 
 def test_home_page_in_a_browser(browser, fixture_server):
     browser.go(fixture_server.url + "/")
@@ -177,6 +77,7 @@ def test_query_page_shows_the_answer_on_screen_whichever_example_ran(browser, fi
     browser.wait_for("return document.querySelector('#results')?.getAttribute('data-state') === 'done'")
     top = browser.run("return document.querySelector('#results-table').getBoundingClientRect().top")
     height = browser.run("return window.innerHeight")
+    browser.screenshot("query-page-answer")
     assert 0 <= top < height, f"the answer starts at {top} px in a {height} px window"
 
 
