@@ -23,6 +23,8 @@ command -v javac >/dev/null || missing+=(default-jdk-headless)  # runs scripts/i
 command -v npm >/dev/null || missing+=(npm)
 command -v chromium >/dev/null || missing+=(chromium)               # tests/web/test_browser.py
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
+# a CJK font, so the pages' Chinese text is drawn in the browser tests' screenshots
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
 command -v wrk >/dev/null || missing+=(wrk)                         # tests/interop/test_benchmark.py
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)  # its --ld static file server
 if [ ${#missing[@]} -gt 0 ]; then

@@ -178,6 +178,19 @@ def test_vocabulary_documentation_lists_every_class_and_property(release_dir: Pa
                 assert f'id="{local}"' in html, local
 
 
+def test_vocabulary_documentation_writes_a_terms_labels_apart(release_dir: Path, ontology: Graph) -> None:
+    """pyLODE runs a term's labels together ("achievement成就"); the page shows "achievement · 成就"."""
+    from rdflib.namespace import OWL, RDF, RDFS
+
+    html = (release_dir / "docs" / "ontology.html").read_text()
+    term = next(t for t in sorted(ontology.subjects(RDF.type, OWL.Class))
+                if {getattr(label, "language", None) for label in ontology.objects(t, RDFS.label)} >= {"en", "zh"})
+    english = next(str(label) for label in ontology.objects(term, RDFS.label) if label.language == "en")
+    chinese = next(str(label) for label in ontology.objects(term, RDFS.label) if label.language == "zh")
+    assert f"{english} · {chinese}" in html
+    assert f"{english}{chinese}" not in html
+
+
 # --- failure paths ----------------------------------------------------------
 
 

@@ -19,6 +19,11 @@ from support.pages import (  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
+# The query page's SPARQL editor (YASGUI's Yasqe) in place of the textarea, once its script has run.
+EDITOR = "document.getElementById('yasqe').yasqe"
+EDITOR_READY = "return document.querySelector('#results')?.getAttribute('data-editor') === 'ready'"
+
+
 def test_home_page_in_a_browser(browser, fixture_server):
     browser.go(fixture_server.url + "/")
     assert browser.run("return document.title")
@@ -34,7 +39,11 @@ def test_home_page_in_a_browser(browser, fixture_server):
 def test_resource_page_shows_markup_in_a_label_as_text(browser, fixture_server):
     browser.go(fixture_server.url + "/id/agency/esa")
     assert browser.text("h1 .label") == MARKUP_LABEL
-    assert browser.run("return document.querySelectorAll('main script, main b').length") == 0
+    assert browser.run("return document.querySelectorAll('main b').length") == 0
+    # the page's own scripts only: the site's files, and the pictures' JSON configuration
+    scripts = browser.run("return [...document.querySelectorAll('main script')].map(s => [s.src, s.type])")
+    assert all(src.startswith(fixture_server.url + "/static/") or (not src and kind == "application/json")
+               for src, kind in scripts), scripts
     assert browser.run("return window.__esa_alerted === undefined")
     evidence = browser.run("return document.querySelector('#evidence mark').textContent")
     assert evidence == "ESA signed"
@@ -83,7 +92,8 @@ def test_query_page_shows_the_answer_on_screen_whichever_example_ran(browser, fi
 
 def test_query_page_form_runs_a_typed_query(browser, fixture_server):
     browser.go(fixture_server.url + "/query")
-    browser.run("window.__notReloaded = true; document.getElementById('query').value = arguments[0]",
+    browser.wait_for(EDITOR_READY)
+    browser.run(f"window.__notReloaded = true; {EDITOR}.setValue(arguments[0])",
                 "ASK { GRAPH ?g { ?s a <https://w3id.org/spacecoop/ontology#Agreement> } }")
     browser.click("#run")
     browser.wait_for("return document.querySelector('#results')?.getAttribute('data-state') === 'done'")
@@ -93,7 +103,8 @@ def test_query_page_form_runs_a_typed_query(browser, fixture_server):
 
 def test_query_page_draws_a_construct_answer_as_triples(browser, fixture_server):
     browser.go(fixture_server.url + "/query")
-    browser.run("document.getElementById('query').value = arguments[0]",
+    browser.wait_for(EDITOR_READY)
+    browser.run(f"{EDITOR}.setValue(arguments[0])",
                 "CONSTRUCT { ?m <https://w3id.org/spacecoop/ontology#crewMember> ?p } "
                 "WHERE { GRAPH ?g { ?m <https://w3id.org/spacecoop/ontology#crewMember> ?p } }")
     browser.click("#run")

@@ -349,7 +349,7 @@ def test_resource_page_shows_properties_incoming_links_and_evidence(client):
     assert f"{client.base_url}/ontology#Agency" in hrefs  # type, linked to the vocabulary
     esa = client.get("/id/agency/esa", headers={"Accept": BROWSER}).text
     assert "<mark>ESA signed</mark>" in esa
-    assert f'href="{client.base_url}/source/{SOURCE_A}#ev-000-esa"' in esa
+    assert f'href="{client.base_url}/source/{SOURCE_A}?highlight=agency/esa#ev-000-esa"' in esa
     for media in RDF_FORMATS:
         assert f'type="{media}"' in esa
 
@@ -393,6 +393,15 @@ def test_ontology_is_documentation_for_browsers_anchored_at_every_term(client, o
     assert terms and terms <= ids, sorted(terms - ids)
     types = {a["type"] for a in elements(response.text).find("link", rel="alternate")}
     assert set(RDF_FORMATS) <= types
+
+
+def test_the_vocabulary_page_has_a_way_back_to_the_site(client):
+    """pyLODE's page gets the site's bar: home, the query page, search, the endpoint, the dumps."""
+    page = client.get("/ontology", headers={"Accept": BROWSER}).text
+    bar = page[page.index("<body"):][:2000]
+    assert 'class="spacecoop-site-bar"' in bar
+    hrefs = re.findall(r'href="([^"]+)"', bar[bar.index("spacecoop-site-bar"):bar.index("</nav>")])
+    assert hrefs == [str(client.base_url.join(path)) for path in ("/", "/query", "/search", "/sparql", "/dumps/")]
 
 
 @pytest.mark.parametrize("term", ["Agreement", "signingDate", "party"])
@@ -472,7 +481,7 @@ def test_named_graph_page_links_to_its_source_page(client):
 
 
 def test_source_page_marks_every_quote_and_links_the_resources_it_supports(client):
-    html = client.get(f"/source/{SOURCE_A}", headers={"Accept": BROWSER}).text
+    html = client.get(f"/source/{SOURCE_A}", params={"highlight": "all"}, headers={"Accept": BROWSER}).text
     assert 'id="ev-000-agreement"' in html and 'id="ev-000-esa"' in html
     marked = "".join(re.findall(r'<mark class="quote[^"]*"[^>]*>(.*?)</mark>', html))
     assert marked == "CNSA and ESA signed a cooperation agreement on 2 January 2020"

@@ -16,6 +16,7 @@ from support.pages import SOURCE_A, write_release
 
 from spacecoop.store.engine_store import EngineStore
 from spacecoop.web.app import routes
+from spacecoop.web.http import problems as errors
 from spacecoop.web.pages.rendering import ENTRY_OVERHEAD, RenderCache, Rendered
 from spacecoop.web.pages.site import Config, Site
 
@@ -61,7 +62,7 @@ def make_client(engine_store, **settings) -> tuple[TestClient, CountingStore]:
     dist, store = engine_store
     counting = CountingStore(store)
     config = Config.from_settings(SimpleNamespace(release_dir=dist, time_limit=10.0, max_rows=10_000, **settings))
-    app = Starlette(routes=routes(Site(config, counting)))
+    app = Starlette(routes=routes(Site(config, counting)), exception_handlers=errors.HANDLERS)
     return TestClient(app, base_url="http://testserver"), counting
 
 

@@ -289,12 +289,14 @@ def test_unknown_format_parameter_gets_406(server_client):
 @pytest.mark.parametrize("route", ROUTES)
 def test_malformed_query_gets_400_with_the_parsers_message_and_position(server_client, route):
     problem = assert_problem(send(server_client, route, "SELECT * WHERE {\n  ?s ?p \n}"), 400)
-    assert re.search(r"error at 3:\d+: expected", problem["detail"])  # line 3: the closing brace
+    assert re.search(r"error at 3:\d+: expected", problem["parser_message"])  # line 3: the closing brace
+    assert problem["detail"].startswith('The query does not parse: line 3, column 1: unexpected "}"')
 
 
 def test_query_without_a_form_gets_400_from_the_parser(server_client):
     problem = assert_problem(send(server_client, "GET", "SELEC * WHERE { ?s ?p ?o }"), 400)
-    assert "error at 1:" in problem["detail"]
+    assert "error at 1:" in problem["parser_message"]
+    assert 'line 1, column 1: "SELEC" is not a SPARQL keyword' in problem["detail"]
 
 
 def test_invalid_graph_iri_gets_400(server_client):
@@ -577,7 +579,7 @@ def test_service_description_is_a_page_for_browsers(server_client):
     response = server_client.get("/sparql", headers={"Accept": BROWSER})
     assert response.headers["content-type"].startswith("text/html")
     assert "<form" in response.text and GRAPH_A in response.text
-    assert response.headers["vary"] == "Accept"
+    assert response.headers["vary"] == "Accept, Accept-Language, Cookie"  # the page speaks the client's language
 
 
 def test_service_description_in_json_ld(server_client):

@@ -1,11 +1,13 @@
-"""The SPARQL endpoint's page for browsers: the site's template, its links at the client's address.
+"""The SPARQL endpoint's page for browsers: the query page, its links at the client's address.
 
-GET /sparql without a query gives a browser `sparql.html` in the site's layout
-(stylesheet, navigation), with the query form, the named graphs, the union note,
-the limits and the description's other formats, every link built from the
-proxy-aware base and every string from the data escaped. RDF clients get the
-same description whatever address they used. An application whose site cannot
-render the page answers with the same template on its own.
+GET /sparql without a query gives a browser the query page (`query.html`) in the
+site's layout (stylesheets, navigation, the editor's script), with the query
+form, and the endpoint's facts: the named graphs, the union note, the limits
+and links to the service description in each RDF format, every link built from
+the proxy-aware base and every string from the data escaped. RDF clients get
+the same description whatever address they used. An application without the
+site, or whose site cannot render the page, answers with `sparql.html`, the
+description's own page, on its own.
 """
 
 from __future__ import annotations
@@ -83,19 +85,41 @@ class Tags(HTMLParser):
         return [(a["value"], self.text(i)) for i, (t, a) in enumerate(self.tags) if t == "option"]
 
 
+def assert_description_links(response, page: Tags, base: str) -> None:
+    """Every link at `base`; the description in each RDF format linked, and its `<link rel=alternate>`."""
+    assert {base + path for path in NAV} <= set(page.hrefs())
+    assert all(href.startswith(base) for href in page.hrefs())
+    assert {base + path: label for path, label in FORMAT_LINKS.items()}.items() <= page.links().items()
+    assert set(page.alternates()) == {base + path for path in FORMAT_LINKS}
+    assert f"<code>{base}sparql</code>" in response.text
+
+
 def assert_site_page(response, base: str) -> Tags:
-    """The page in the site's layout, every link at `base`."""
+    """The query page in the site's layout with the endpoint's facts, every link at `base`."""
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    page = Tags(response.text)
+    assert page.stylesheets() == [base + "static/style.css", base + "static/vendor/yasgui/yasgui.min.css",
+                                  base + "static/query.css"]
+    assert [a["src"] for t, a in page.tags if t == "script" and "src" in a] == [
+        base + "static/vendor/yasgui/yasgui.min.js", base + "static/query.js"]
+    assert_description_links(response, page, base)
+    query_forms = [f for f in page.forms() if f.get("id") == "query-form"]
+    assert [(f["method"], f["action"], f["data-sparql"]) for f in query_forms] == [
+        ("post", base + "query", base + "sparql")]
+    assert 'id="endpoint"' in response.text and "<h1>SPARQL endpoint</h1>" in response.text
+    return page
+
+
+def assert_standalone_page(response, base: str) -> Tags:
+    """The service description's own page (`sparql.html`): its form and format options, every link at `base`."""
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     page = Tags(response.text)
     assert page.stylesheets() == [base + "static/style.css"]
-    assert {base + path for path in NAV} <= set(page.hrefs())
-    assert all(href.startswith(base) for href in page.hrefs())
-    assert page.forms() == [{"method": "get", "action": base + "sparql"}]
+    assert_description_links(response, page, base)
+    assert {"method": "get", "action": base + "sparql"} in page.forms()
     assert page.options() == FORM_FORMATS
-    assert {base + path: label for path, label in FORMAT_LINKS.items()}.items() <= page.links().items()
-    assert set(page.alternates()) == {base + path for path in FORMAT_LINKS}
-    assert f"<code>{base}sparql</code>" in response.text
     return page
 
 
@@ -122,7 +146,7 @@ def test_without_a_proxy_the_links_are_the_servers(client):
 
 def test_the_page_keeps_the_descriptions_headers(client):
     response = client.get("/sparql", headers={"Accept": BROWSER, **FORWARDED})
-    assert response.headers["vary"] == "Accept"
+    assert response.headers["vary"] == "Accept, Accept-Language, Cookie"  # the page speaks the client's language
     assert response.headers["cache-control"].startswith("public, max-age=")
     assert response.headers["access-control-allow-origin"] == "*"
     again = client.get("/sparql", headers={"Accept": BROWSER, "If-None-Match": response.headers["etag"], **FORWARDED})
@@ -134,6 +158,16 @@ def test_a_page_seen_at_another_address_is_another_entity(client):
     behind = client.get("/sparql", headers={"Accept": BROWSER, **FORWARDED})
     direct = client.get("/sparql", headers={"Accept": BROWSER, "If-None-Match": behind.headers["etag"]})
     assert direct.status_code == 200 and direct.headers["etag"] != behind.headers["etag"]
+
+
+def test_the_page_in_another_language_is_another_entity(client):
+    """The page speaks the client's language, so its validator names the language."""
+    english = client.get("/sparql", headers={"Accept": BROWSER, "Accept-Language": "en"})
+    chinese = client.get("/sparql", headers={"Accept": BROWSER, "Accept-Language": "zh-CN",
+                                             "If-None-Match": english.headers["etag"]})
+    assert chinese.status_code == 200 and chinese.headers["etag"] != english.headers["etag"]
+    assert "关于此端点" in chinese.text and "只读" in chinese.text
+    assert "Read-only" in english.text and "Read-only" not in chinese.text
 
 
 @pytest.mark.parametrize("accept", ["text/turtle", "application/ld+json"])
@@ -182,15 +216,17 @@ def test_a_site_whose_templates_fail_answers_with_the_page_on_its_own(app, monke
     monkeypatch.setattr(app.state.site.templates, "get_template", broken)
     with caplog.at_level(logging.ERROR, logger="spacecoop.web"), TestClient(app) as http:
         response = http.get("/sparql", headers={"Accept": BROWSER, **FORWARDED})
-    page = assert_site_page(response, PROXY_BASE)
+    page = assert_standalone_page(response, PROXY_BASE)
     assert "<code>https://w3id.org/spacecoop/graph/&lt;b&gt;bold&lt;/b&gt;&amp;&#34;quoted&#34;</code>" in response.text
     assert not any("/graph/" in href for href in page.hrefs())  # the graphs' pages are the site's
-    assert any("could not be rendered" in record.getMessage() for record in caplog.records)
+    messages = [record.getMessage() for record in caplog.records]
+    assert "the query page could not be rendered for the SPARQL endpoint" in messages
+    assert any("could not be rendered with the site's templates" in message for message in messages)
 
 
 def test_an_app_without_the_site_answers_with_the_page_on_its_own(app):
     del app.state.site
     with TestClient(app) as http:
         response = http.get("/sparql", headers={"Accept": BROWSER, "X-Forwarded-Prefix": "/behind"})
-    assert_site_page(response, "http://testserver/behind/")
+    assert_standalone_page(response, "http://testserver/behind/")
     assert "&lt;i&gt;outside&lt;/i&gt;" in response.text

@@ -1,7 +1,9 @@
 """`spacecoop serve` and `spacecoop query`, registered into the `spacecoop` command.
 
 Both build the release first when it is missing or older than the repository's
-inputs (unless `--build never`), then open the embedded store on it.
+inputs (unless `--build never`), then open the embedded store on it (or, for
+`serve --backend URL`, the store over that endpoint): the store reads the
+release's prefixes, which queries may then use without declaring them.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ QUERY_FORMATS: dict[str, tuple[str | None, str | None]] = {
     "table": (neg.TSV, neg.TURTLE),  # TSV drawn as a table
     **{name: (neg.RESULTS.names.get(name), neg.RDF.names.get(name)) for name in _FORMAT_NAMES},
 }
+PARSER_MESSAGE_SHOWN = 160  # characters of the parser's own message printed under a syntax error's sentence
 QUERY_SETTINGS = ("dist", "build", "time_limit", "max_rows", "query_memory", "max_nesting", "log_level")
 
 
@@ -255,6 +258,10 @@ def cmd_query(args: argparse.Namespace) -> int:
         )
     except (QuerySyntaxError, QueryRefused) as error:
         print(f"error: {error}", file=sys.stderr)
+        if isinstance(error, QuerySyntaxError) and error.parser_message != str(error):
+            said = " ".join(error.parser_message.split())
+            shown = said if len(said) <= PARSER_MESSAGE_SHOWN else said[:PARSER_MESSAGE_SHOWN] + "…"
+            print(f"(the parser's message: {shown})", file=sys.stderr)
         return 2
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)

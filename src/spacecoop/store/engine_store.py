@@ -2,7 +2,8 @@
 
 `EngineStore.open(dist)` makes sure `dist/store/` holds the release (see
 `rdf.database.prepare`), starts `engine.Engines` on it and gives the
-`sparql_store.SparqlStore` over them: the same store, rules and answer handling
+`sparql_store.SparqlStore` over them, with the release's prefixes predeclared
+(`prefixes.release_prefixes`): the same store, rules and answer handling
 as over an external endpoint (`remote`), with this module's `EngineBackend`
 as the transport. The time and memory limits are the engines' supervisor's
 (`engine`): a 503 at the limit, never a partial answer; an engine whose query
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -23,6 +25,7 @@ from spacecoop.rdf.database import LoadedRelease, prepare
 from spacecoop.store.engine import Engines
 from spacecoop.store.engine_loop import EngineLoop
 from spacecoop.store.policy import ASK, GRAPH, MAX_NESTING, SELECT
+from spacecoop.store.prefixes import release_prefixes
 from spacecoop.store.protocol import BackendUnavailable, QueryRequest, QuerySyntaxError, QueryTimeout
 from spacecoop.store.sparql_store import N_TRIPLES, SPARQL_JSON, SparqlStore
 
@@ -102,9 +105,11 @@ class EngineStore(SparqlStore):
     """The embedded store: a `SparqlStore` whose backend is spacecoop's own engines."""
 
     def __init__(
-        self, loaded: LoadedRelease, engines: Engines, loop: EngineLoop | None, max_nesting: int = MAX_NESTING
+        self, loaded: LoadedRelease, engines: Engines, loop: EngineLoop | None, max_nesting: int = MAX_NESTING,
+        prefixes: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(EngineBackend(engines), loaded.release_id, loaded.counts, loop, max_nesting=max_nesting)
+        super().__init__(EngineBackend(engines), loaded.release_id, loaded.counts, loop, max_nesting=max_nesting,
+                         prefixes=prefixes)
         self.engines = engines
 
     @classmethod
@@ -118,17 +123,18 @@ class EngineStore(SparqlStore):
         `serving`: the engines start on this thread (which must live as long as they do) and
         are driven from the server's loop after `serve_here`; otherwise from a loop of their own."""
         loaded = prepare(Release(dist))
+        prefixes = release_prefixes(dist)
         engines = Engines(loaded.path, workers, memory_limit=memory_limit)
         if serving:
             asyncio.run(engines.spawn())
-            return cls(loaded, engines, None, max_nesting)
+            return cls(loaded, engines, None, max_nesting, prefixes)
         loop = EngineLoop()
         try:
             loop.run(engines.start())
         except BaseException:
             loop.close()
             raise
-        return cls(loaded, engines, loop, max_nesting)
+        return cls(loaded, engines, loop, max_nesting, prefixes)
 
     @property
     def sandboxed(self) -> bool:

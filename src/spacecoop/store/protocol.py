@@ -20,7 +20,19 @@ from spacecoop.errors import StoreError as StoreError  # the base, shared with t
 
 
 class QuerySyntaxError(StoreError):
-    """The query does not parse: the caller's fault (HTTP 400)."""
+    """The query does not parse: the caller's fault (HTTP 400).
+
+    Its text (`str`) is for people: where, and what is wrong (see `parse_errors`).
+    `parser_message` is the parser's own message (the text itself when there is
+    none), and `line` and `column` (1-based, in characters) the position in the
+    query as the client wrote it, when known."""
+
+    def __init__(self, message: str, *, parser_message: str | None = None, line: int | None = None,
+                 column: int | None = None) -> None:
+        super().__init__(message)
+        self.parser_message = message if parser_message is None else parser_message
+        self.line = line
+        self.column = column
 
 
 class QueryRefused(StoreError):

@@ -25,11 +25,13 @@ store (the query check, whole answers, the row cap, formats), with
 
 This module owns the store itself: opening it over an endpoint and checking
 that the endpoint holds the release (`release_layout` says what it should hold).
+The release folder gives the prefixes a query may use undeclared (`prefixes`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,7 @@ from spacecoop.paths import Release
 from spacecoop.store.engine_loop import EngineLoop
 from spacecoop.store.http_backend import BackendError, Credentials, HttpBackend
 from spacecoop.store.policy import MAX_NESTING
+from spacecoop.store.prefixes import release_prefixes
 from spacecoop.store.protocol import QueryRequest, StoreError
 from spacecoop.store.release_layout import UNION_GRAPH, check_release, graph_sizes, release_quads, union_quads
 from spacecoop.store.sparql_store import SPARQL_JSON, SparqlStore
@@ -63,11 +66,12 @@ class RemoteStore(SparqlStore):
     backend: HttpBackend
 
     def __init__(self, endpoint: str, release_id: str, graphs: dict[str, int], *,
-                 credentials: Credentials | None = None, union_graph: bool = False) -> None:
+                 credentials: Credentials | None = None, union_graph: bool = False,
+                 prefixes: Mapping[str, str] | None = None) -> None:
         backend = HttpBackend(endpoint, graphs, credentials=credentials)
         if union_graph:
             backend.default_graphs = [UNION_GRAPH]
-        super().__init__(backend, release_id, graphs, EngineLoop(), max_nesting=MAX_NESTING)
+        super().__init__(backend, release_id, graphs, EngineLoop(), max_nesting=MAX_NESTING, prefixes=prefixes)
         self.endpoint = endpoint
         self.on_close: list[Any] = []  # called by close(), last first
 
@@ -85,7 +89,7 @@ class RemoteStore(SparqlStore):
         release_id = check_release(dist)
         quads = release_quads(release)
         expected = graph_sizes(quads)
-        store = cls(endpoint, release_id, expected, credentials=credentials)
+        store = cls(endpoint, release_id, expected, credentials=credentials, prefixes=release_prefixes(dist))
         if check:
             try:
                 found = store.verify(expected)

@@ -2,8 +2,13 @@
 
 `SparqlStore` holds what a served store must do whatever evaluates the query:
 
-* the query check (updates and SERVICE refused, nesting bounded: `query_policy`),
-  then the backend's verdict on a form the tokenizer could not place;
+* the predeclared prefixes (`prefixes`): a query may use the release's prefixes
+  without declaring them; the store declares those it uses, on a line of their
+  own before its text, and says the parser's errors of the client's text, as one
+  sentence (`parse_errors`);
+* the query check (updates and SERVICE refused, nesting bounded: `query_policy`)
+  on the text the backend gets, then the backend's verdict on a form the tokenizer
+  could not place;
 * an answer taken only once it is whole and valid: SELECT and ASK are asked for as
   SPARQL-JSON, which must parse (an engine that gives up mid-answer still says 200,
   with its error appended), CONSTRUCT and DESCRIBE as N-Triples, parsed whole;
@@ -28,7 +33,10 @@ on that loop from any other thread.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any, Protocol, cast
 
 import pyoxigraph as ox
@@ -38,7 +46,20 @@ from spacecoop.iris import PREFIXES
 from spacecoop.rdf import formats
 from spacecoop.rdf.terms import from_sparql_json, to_rdflib
 from spacecoop.store.engine_loop import EngineLoop
-from spacecoop.store.policy import ASK, GRAPH, MAX_NESTING, SELECT, SHORT_QUERY, check_query, check_query_cached
+from spacecoop.store.parse_errors import explain
+from spacecoop.store.policy import (
+    ASK,
+    GRAPH,
+    MAX_NESTING,
+    SELECT,
+    SHORT_QUERY,
+    QueryTooComplex,
+    check_query,
+    check_query_cached,
+    nesting,
+    refuse_nesting,
+)
+from spacecoop.store.prefixes import DEFAULT, Declared, declare
 from spacecoop.store.protocol import (
     BackendUnavailable,
     QueryRequest,
@@ -146,8 +167,10 @@ class SparqlStore:
     """The `spacecoop.store.protocol.Store` over a `Backend`: the query check, whole answers, the row cap, formats."""
 
     def __init__(self, backend: Backend, release_id: str, counts: dict[str, int], loop: EngineLoop | None, *,
-                 max_nesting: int = MAX_NESTING) -> None:
+                 max_nesting: int = MAX_NESTING, prefixes: Mapping[str, str] | None = None) -> None:
         self.backend = backend
+        # The prefixes a query may use without declaring them (prefix → namespace, in order): the release's.
+        self.prefixes: dict[str, str] = dict(prefixes or DEFAULT)
         self._release_id = release_id
         self._counts = dict(counts)
         self.max_nesting = max_nesting  # the query check's limit (query_policy), as the server's
@@ -191,17 +214,44 @@ class SparqlStore:
             self._owned.close()
         self.backend.kill()
 
+    # -- the text sent, and its errors in the client's terms --------------------------------
+
+    def declared(self, query: str) -> Declared:
+        """The query as the backend gets it: with the predeclared prefixes it uses declared."""
+        return declare(query, self.prefixes)
+
+    @contextlib.contextmanager
+    def _said_of_the_client(self, declared: Declared) -> Iterator[None]:
+        """Errors about the text sent (`declared.text`) said of the client's query: the parser's message
+        as a sentence, and every position in the client's text."""
+        try:
+            yield
+        except QuerySyntaxError as error:
+            raise explain(error, declared.query, predeclared=self.prefixes,
+                          lines_added=declared.lines_added) from None
+        except QueryTooComplex:
+            offset = nesting(declared.query, self.max_nesting) if declared.added else None
+            if offset is None:
+                raise
+            raise refuse_nesting(declared.query, offset, self.max_nesting) from None
+
     # -- the query's form ---------------------------------------------------------------
 
     def query_kind(self, query: str) -> str:
         return self._driver.run(self._kind(query))
 
     async def _kind(self, query: str) -> str:
-        if len(query) <= SHORT_QUERY:
-            kind = check_query_cached(query, self.max_nesting)
+        declared = self.declared(query)
+        with self._said_of_the_client(declared):
+            return await self._form(declared.text)
+
+    async def _form(self, text: str) -> str:
+        """The form of the text sent (see `_kind`)."""
+        if len(text) <= SHORT_QUERY:
+            kind = check_query_cached(text, self.max_nesting)
         else:  # reading a long query's tokens would stall the event loop
-            kind = await asyncio.to_thread(check_query, query, self.max_nesting)
-        return await self.backend.form(query, kind)
+            kind = await asyncio.to_thread(check_query, text, self.max_nesting)
+        return await self.backend.form(text, kind)
 
     # -- evaluation ---------------------------------------------------------------------
 
@@ -217,7 +267,14 @@ class SparqlStore:
 
     async def _execute(self, request: QueryRequest, media_type: str, timeout: float,
                        max_rows: int | None) -> QueryResult:
-        kind = await self._kind(request.query)
+        declared = self.declared(request.query)
+        with self._said_of_the_client(declared):
+            sent = replace(request, query=declared.text)
+            return await self._answer(sent, await self._form(sent.query), media_type, timeout, max_rows)
+
+    async def _answer(self, request: QueryRequest, kind: str, media_type: str, timeout: float,
+                      max_rows: int | None) -> QueryResult:
+        """The answer to the request as sent (its prefixes declared), whose form is `kind`."""
         if kind == GRAPH:
             triples = await self._triples(request, timeout, max_rows)
             body = ox.serialize(triples, format=RDF_FORMATS[media_type], prefixes=PREFIXES)
@@ -280,9 +337,11 @@ class SparqlStore:
         return self._driver.run(self._select(query, timeout))
 
     async def _select(self, query: str, timeout: float) -> list[dict[str, object]]:
-        if await self._kind(query) != SELECT:
-            raise QuerySyntaxError("this is not a SELECT query")
-        body = await self.backend.send(QueryRequest(query), SPARQL_JSON, timeout)
+        declared = self.declared(query)
+        with self._said_of_the_client(declared):
+            if await self._form(declared.text) != SELECT:
+                raise QuerySyntaxError("this is not a SELECT query")
+            body = await self.backend.send(QueryRequest(declared.text), SPARQL_JSON, timeout)
         if self.backend.canonical:
             try:
                 solutions: Any = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
@@ -299,9 +358,11 @@ class SparqlStore:
         return self._driver.run(self._construct(query, timeout))
 
     async def _construct(self, query: str, timeout: float) -> rdflib.Graph:
-        if await self._kind(query) != GRAPH:
-            raise QuerySyntaxError("this is not a CONSTRUCT or DESCRIBE query")
-        triples = await self._triples(QueryRequest(query), timeout, None)
+        declared = self.declared(query)
+        with self._said_of_the_client(declared):
+            if await self._form(declared.text) != GRAPH:
+                raise QuerySyntaxError("this is not a CONSTRUCT or DESCRIBE query")
+            triples = await self._triples(QueryRequest(declared.text), timeout, None)
         graph = rdflib.Graph()
         for prefix, namespace in PREFIXES.items():
             graph.bind(prefix, namespace)

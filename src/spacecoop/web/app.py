@@ -14,6 +14,9 @@
 | `/dumps/`, `/dumps/{file}` | the release files (checksums, ranges, conditional GET) |
 | `/void`, `/.well-known/void`, `/dcat`, `/catalog` | VoID and DCAT descriptions |
 | `/query` | a SPARQL page with the example queries |
+| `/search?q=&type=&limit=` | resources by label (HTML; JSON twin) |
+| `/opensearch.xml` | the OpenSearch description of `/search` |
+| `/lang?to=&next=` | the interface's language switch (a cookie; see `spacecoop.web.i18n`) |
 | `/static/…` | CSS and the query page's script |
 
 The Linked Data views (`spacecoop.web.pages`) take the `Site` and the request.
@@ -47,7 +50,7 @@ from spacecoop.web.http.cors import CORSMiddleware
 from spacecoop.web.http.limits import BodyDeadlineMiddleware
 from spacecoop.web.http.proxies import ForwardedHeadersMiddleware, TrustedPeers
 from spacecoop.web.page_cache import PageCache, PageCacheStats
-from spacecoop.web.pages import descriptions, documents, dumps, home, query, resources
+from spacecoop.web.pages import descriptions, documents, dumps, home, language, query, resources, search
 from spacecoop.web.pages.site import STATIC_DIR, Config, Site
 from spacecoop.web.settings import Settings
 from spacecoop.web.sparql import endpoint as sparql
@@ -135,7 +138,10 @@ def routes(site: Site) -> list[BaseRoute]:
         Route("/dcat", _bind(site, descriptions.dcat), methods=get, name="dcat"),
         Route("/dcat.{ext}", _bind(site, descriptions.dcat), methods=get, name="dcat-file"),
         Route("/catalog", _bind(site, descriptions.dcat), methods=get, name="catalog"),
+        Route("/lang", _bind(site, language.switch), methods=get, name="language"),
         Route("/query", _bind(site, query.query_page), methods=["GET", "HEAD", "POST"], name="query"),
+        Route("/search", _bind(site, search.search), methods=get, name="search"),
+        Route("/opensearch.xml", _bind(site, search.opensearch), methods=get, name="opensearch"),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
 

@@ -1,7 +1,8 @@
 """Whole responses of the Linked Data pages, kept for the release's life and sent before routing.
 
 The release a server serves never changes, so a page's answer depends only on the
-request: its path and query string, and the headers it varies on. `PageCache` sits
+request: its path and query string, and the headers it varies on (the `Cookie` among them:
+the language switch's cookie chooses a page's language as `Accept-Language` does). `PageCache` sits
 in front of routing (after the forwarded headers of untrusted peers are dropped, so
 `Host` and the proxy's headers in the key are the ones the page used) and keeps an
 answer when the application marks it as one representation of the release:
@@ -9,8 +10,8 @@ answer when the application marks it as one representation of the release:
 * a GET of a Linked Data path (`/id/…`, `/graph/…`, `/class/…`, `/source/…`,
   `/ontology…`, `/void…`, `/`), without a body or conditional headers;
 * status 200 with an `ETag`, `Cache-Control` neither `no-store` nor `private`,
-  `Vary` naming only headers of the key, and the whole body in one message of
-  at most `max_entry` bytes.
+  `Vary` naming only headers of the key, no `Set-Cookie`, and the whole body in
+  one message of at most `max_entry` bytes.
 
 A kept answer is sent again byte for byte (the application's headers, CORS
 included) and logged to `spacecoop.access` as the application would log it. A
@@ -29,9 +30,9 @@ from spacecoop.store.lru import ByteLRU, CacheStats
 from spacecoop.web.http.access_log import access
 
 PATHS = ("/id/", "/graph/", "/class/", "/source/", "/ontology", "/void")
-KEY_HEADERS = (b"accept", b"accept-language", b"host", b"forwarded", b"x-forwarded-proto",
+KEY_HEADERS = (b"accept", b"accept-language", b"cookie", b"host", b"forwarded", b"x-forwarded-proto",
                b"x-forwarded-host", b"x-forwarded-prefix", b"x-forwarded-port")
-VARY_OK = frozenset({"accept", "accept-language"})
+VARY_OK = frozenset({"accept", "accept-language", "cookie"})
 # A request with any of these is answered by the application.
 BYPASS = frozenset({b"if-none-match", b"if-modified-since", b"if-match", b"if-unmodified-since", b"if-range",
                     b"range", b"content-length", b"transfer-encoding", b"cache-control", b"pragma"})
@@ -102,6 +103,8 @@ class PageCache:
         control = headers.get(b"cache-control", b"").lower()
         vary = {v.strip() for v in headers.get(b"vary", b"").decode("latin-1").lower().split(",") if v.strip()}
         if b"etag" not in headers or b"no-store" in control or b"private" in control or not vary <= VARY_OK:
+            return
+        if b"set-cookie" in headers:  # a cookie is one client's: never sent to another
             return
         size = len(body.get("body", b"")) + ENTRY_OVERHEAD + sum(len(n) + len(v) for n, v in start["headers"])
         if not self._entries.fits(size):

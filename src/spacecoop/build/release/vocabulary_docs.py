@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 from rdflib import Graph, Literal
-from rdflib.namespace import DCTERMS, RDF, SKOS
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from spacecoop.errors import BuildError
 from spacecoop.iris import SCO
@@ -37,9 +37,14 @@ sys.stdout.write(OntPub(ontology=graph).make_html())
 """
 
 
+LABEL_SEPARATOR = " · "
+
+
 def _docs_graph(ontology: Graph) -> Graph:
     """What pyLODE is shown: no concept schemes (it would take one for the document's
-    subject) and the header's English title and description only (it shows one)."""
+    subject), the header's English title and description only (it shows one), and each
+    term's labels as one (pyLODE writes a term's labels one after the other with nothing
+    between them: "achievement成就"; it is shown "achievement · 成就", English first)."""
     graph = Graph()
     graph += ontology
     graph.remove((None, RDF.type, SKOS.ConceptScheme))
@@ -47,6 +52,13 @@ def _docs_graph(ontology: Graph) -> Graph:
         for value in list(graph.objects(None, prop)):
             if isinstance(value, Literal) and value.language not in (None, "en"):
                 graph.remove((None, prop, value))
+    for subject in set(graph.subjects(RDFS.label, None)):
+        labels = [value for value in graph.objects(subject, RDFS.label) if isinstance(value, Literal)]
+        if len(labels) < 2:
+            continue
+        labels.sort(key=lambda label: (label.language != "en", label.language or "", str(label)))
+        graph.remove((subject, RDFS.label, None))
+        graph.add((subject, RDFS.label, Literal(LABEL_SEPARATOR.join(str(label) for label in labels), lang="en")))
     return graph
 
 

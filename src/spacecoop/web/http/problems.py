@@ -58,8 +58,16 @@ def bad_request(detail: str) -> Problem:
     return Problem(400, detail)
 
 
-def malformed_query(parser_message: str) -> Problem:
-    return Problem(400, f"The query does not parse: {parser_message}", "Malformed query")
+def malformed_query(parser_message: str, sentence: str | None = None, *, line: int | None = None,
+                    column: int | None = None) -> Problem:
+    """A query that does not parse: `sentence` (the store's, `parse_errors`) says where and why; the
+    parser's own message (`parser_message`) and the position (`line`, `column`: 1-based, in characters,
+    in the client's query) are extension members."""
+    extensions: dict[str, Any] = {"parser_message": parser_message}
+    if line is not None and column is not None:
+        extensions.update(line=line, column=column)
+    return Problem(400, f"The query does not parse: {sentence or parser_message}", "Malformed query",
+                   extensions=extensions)
 
 
 def query_too_complex(reason: str) -> Problem:
@@ -142,7 +150,7 @@ def backend_failed(detail: str) -> Problem:
 def from_store(error: StoreError) -> Problem:
     """The answer to a store's error, the same on every route (the endpoint, the pages)."""
     if isinstance(error, QuerySyntaxError):
-        return malformed_query(str(error))
+        return malformed_query(error.parser_message, str(error), line=error.line, column=error.column)
     if isinstance(error, QueryTooComplex):
         return query_too_complex(str(error))
     if isinstance(error, QueryRefused):

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from spacecoop.web.http import negotiation as neg
+from spacecoop.web.i18n import N_
 from spacecoop.web.pages.representations import GRAPH_OR_HTML, choose, serialize_graph
 from spacecoop.web.pages.resource_view import ViewBuilder
 from spacecoop.web.pages.resources import RDF_GRAPH_TYPES, finish, media_type_header
@@ -41,7 +42,7 @@ def description(site: Site, request: Request, *, name: str, path: Path, title: s
     choice = choose(request, GRAPH_OR_HTML, request.path_params.get("ext"))
     graph = load(path)
     if choice.media_type == neg.HTML:
-        builder = ViewBuilder(site.vocabulary, page.iris, page.languages)
+        builder = ViewBuilder(site.vocabulary, page.iris, page.languages, gettext=page.messages.gettext)
         subjects = sorted({s for s in graph.subjects() if isinstance(s, URIRef)})
         entries = [(builder.value(graph, s), builder.properties(graph, s)) for s in subjects]
         response: Response = page.render(
@@ -57,9 +58,9 @@ def description(site: Site, request: Request, *, name: str, path: Path, title: s
 
 def void(site: Site, request: Request) -> Response:
     return description(site, request, name="void", path=site.release.void_ttl,
-                       title="VoID description", canonical=site.config.base_iri + "void")
+                       title=N_("VoID description"), canonical=site.config.base_iri + "void")
 
 
 def dcat(site: Site, request: Request) -> Response:
     return description(site, request, name="dcat", path=site.release.dcat_ttl,
-                       title="DCAT catalogue", canonical=site.config.base_iri + "dcat")
+                       title=N_("DCAT catalogue"), canonical=site.config.base_iri + "dcat")

@@ -22,7 +22,7 @@ from spacecoop.rdf import formats
 from spacecoop.web.http import negotiation as neg
 from spacecoop.web.http.conditional import is_fresh
 from spacecoop.web.pages.representations import choose
-from spacecoop.web.pages.site import Alternate, Site, add_links, vary
+from spacecoop.web.pages.site import LANGUAGE_VARY, Alternate, Site, add_links, vary
 
 # The listing as a page or as the manifest's JSON (no alias media types here).
 LISTING = neg.FormatTable.of(*formats.named("html", "json"), aliases=False)
@@ -52,6 +52,7 @@ def listing(site: Site, request: Request) -> Response:
              "manifest_url": page.iris.path(f"dumps/{MANIFEST}")},
             alternates=[Alternate(formats.JSON, page.iris.path("dumps/?format=json"), "JSON")],
         )
+        vary(response, *LANGUAGE_VARY)  # the page's interface is in the client's language
     if choice.negotiated:
         vary(response, "Accept")
     return response

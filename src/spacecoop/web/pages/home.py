@@ -3,6 +3,14 @@
 Each view builds one data dict that feeds both the page and its JSON twin
 (`?format=json` or `Accept: application/json`), Datasette-style. The home page
 embeds a schema.org `Dataset` in JSON-LD for dataset search engines.
+
+A class listing is a table: each member's English and Chinese labels and the
+class's key properties — the ones `CLASS_COLUMNS` names for the class or an
+ancestor (an agreement's parties, signing date and type; a mission's launch,
+crew and spacecraft) where its members have them, else the properties most of
+its members have — with every value linked to its page. `static/tables.js`
+sorts the table by a column when its header is clicked; without script it is
+a plain table.
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any, SupportsInt, cast
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -19,13 +27,14 @@ from starlette.responses import JSONResponse, Response
 from spacecoop.iris import INFERRED_GRAPH, SCO
 from spacecoop.rdf import formats
 from spacecoop.web.http import negotiation as neg
+from spacecoop.web.i18n import N_
 from spacecoop.web.pages import labels as labelling
 from spacecoop.web.pages.describe import is_safe_iri
 from spacecoop.web.pages.descriptions import load
 from spacecoop.web.pages.representations import choose
-from spacecoop.web.pages.resource_view import short_iri
+from spacecoop.web.pages.resource_view import WELL_KNOWN, short_iri
 from spacecoop.web.pages.resources import select
-from spacecoop.web.pages.site import Alternate, Page, Site, vary
+from spacecoop.web.pages.site import LANGUAGE_VARY, Alternate, Page, Site, vary
 from spacecoop.web.pages.vocabulary import LABEL_PROPERTIES
 
 PAGE_OR_JSON = neg.FormatTable.of(*formats.named("html", "json"))
@@ -47,7 +56,7 @@ def _respond(page: Page, request: Request, template: str, data: dict[str, Any], 
     else:
         alternates = [Alternate(JSON, f"{base}{query}format=json", "JSON"), *extra_alternates]
         response = page.html(template, {"data": data}, alternates=alternates)
-        vary(response, "Accept-Language")
+    vary(response, *LANGUAGE_VARY)  # the interface's language and the labels'; the JSON's labels too
     if choice.negotiated:
         vary(response, "Accept")
     return page.conditional(response, choice.media_type)
@@ -206,14 +215,110 @@ def home(site: Site, request: Request) -> Response:
 
 
 MAX_PAGE_SIZE = 1000
+MAX_COLUMNS = 3
+# Key columns of a class (its local name, lower case, or an ancestor's): (heading, properties).
+# The headings stay English in the JSON; the page translates them.
+CLASS_COLUMNS: dict[str, list[tuple[str, list[str]]]] = {
+    "agreement": [(N_("parties"), [str(SCO.party)]), (N_("signed"), [str(SCO.signingDate), str(SCO.date)]),
+                  (N_("type"), [str(SCO.agreementType)])],
+    "mission": [(N_("launch date"), [str(SCO.launchDate)]),
+                (N_("crew"), [str(SCO.commander), str(SCO.crewMember)]),
+                (N_("spacecraft"), [str(SCO.spacecraft)])],
+}
+# Properties that never make a column: labels and types are shown already.
+NOT_COLUMNS = {str(RDF.type), str(RDFS.label), str(SKOS.prefLabel), str(SKOS.altLabel), str(DCTERMS.title)}
+# Properties every member has and that say little about it: a column only when nothing else fills one.
+LAST_RESORT = {str(PROV.wasDerivedFrom)}
 
 
 def _page_query(number: int, size: int, default: int) -> str:
     return f"page={number}" if size == default else f"page={number}&size={size}"
 
 
+def _members_pattern(site: Site, iri: str) -> tuple[list[str], str]:
+    """The class and its subclasses, and the SPARQL pattern binding `?s` to their members."""
+    classes = [c for c in site.vocabulary.terms
+               if iri in site.vocabulary.ancestors(c) and site.vocabulary.terms[c].kind == "class"]
+    values = " ".join(f"<{c}>" for c in sorted(classes))
+    return classes, f"GRAPH ?g {{ ?s a ?t }} VALUES ?t {{ {values} }} FILTER(?g != <{INFERRED_GRAPH}>)"
+
+
+def _coverage(site: Site, members: str) -> list[tuple[str, int]]:
+    """Each property of the members with how many members have it, most common first."""
+    rows = select(site, f"""SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+        {{ SELECT DISTINCT ?s WHERE {{ {members} }} }}
+        GRAPH ?g3 {{ ?s ?p ?o }} FILTER(?g3 != <{INFERRED_GRAPH}>)
+    }} GROUP BY ?p ORDER BY DESC(?n) ?p""")
+    return [(str(r["p"]), _int(r["n"])) for r in rows]
+
+
+def class_columns(site: Site, iri: str, coverage: list[tuple[str, int]],
+                  languages: list[str]) -> list[dict[str, Any]]:
+    """The key columns of a class: its `CLASS_COLUMNS` that its members fill, else (and to make up at
+    least two) the properties most of its members have."""
+    present = {p for p, _ in coverage}
+    columns: list[dict[str, Any]] = []
+    for ancestor in site.vocabulary.ancestors(iri):
+        spec = CLASS_COLUMNS.get(ancestor.rsplit("#", 1)[-1].rsplit("/", 1)[-1].lower())
+        if spec:
+            columns = [{"heading": heading, "properties": [p for p in props if p in present]}
+                       for heading, props in spec if any(p in present for p in props)]
+            break
+    used = {p for c in columns for p in c["properties"]}
+    spare = [p for p, _ in coverage if p not in NOT_COLUMNS and p not in used]
+    wanted = 2 if columns else MAX_COLUMNS
+    chosen = [p for p in spare if p not in LAST_RESORT][: max(0, wanted - len(columns))]
+    chosen += [p for p in spare if p in LAST_RESORT][: max(0, 2 - len(columns) - len(chosen))]
+    for predicate in chosen:
+        heading = site.vocabulary.label(predicate, languages) or WELL_KNOWN.get(predicate) or _local(predicate)
+        columns.append({"heading": heading, "properties": [predicate]})
+    for number, column in enumerate(columns):
+        column["key"] = f"c{number}"
+    return columns
+
+
+def _local(iri: str) -> str:
+    return iri.rstrip("/").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _column_values(site: Site, page: Page, subjects: list[str],
+                   columns: list[dict[str, Any]]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """subject -> column key -> its values ({"value", "label", "url" for IRIs, "beside"})."""
+    predicates = sorted({p for c in columns for p in c["properties"]})
+    safe = [s for s in subjects if is_safe_iri(s)]
+    if not predicates or not safe:
+        return {}
+    rows = select(site, f"""SELECT DISTINCT ?s ?p ?o WHERE {{
+        VALUES ?s {{ {" ".join(f"<{s}>" for s in safe)} }} VALUES ?p {{ {" ".join(f"<{p}>" for p in predicates)} }}
+        GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{INFERRED_GRAPH}>) }}""")
+    labels = _labels(site, sorted({str(r["o"]) for r in rows if isinstance(r["o"], URIRef)}))
+    column_of = {p: c["key"] for c in columns for p in c["properties"]}
+    out: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for row in rows:
+        obj = row["o"]
+        cell = out.setdefault(str(row["s"]), {}).setdefault(column_of[str(row["p"])], [])
+        if isinstance(obj, URIRef):
+            label, beside = _label(labels, str(obj), page.languages)
+            item = {"value": str(obj), "label": label, "beside": beside, "url": page.iris.to_server(str(obj))}
+        else:
+            item = {"value": str(obj), "label": str(obj), "beside": None, "url": None}
+        if item["value"] not in [i["value"] for i in cell]:
+            cell.append(item)
+    for cells in out.values():
+        for cell in cells.values():
+            cell.sort(key=lambda i: (str(i["label"]).lower(), i["value"]))
+    return out
+
+
+def _language_label(found: dict[str, list[Literal]], iri: str, language: str) -> str | None:
+    """The member's label in `language` (any regional variant), if it has one."""
+    matching = sorted(str(lab) for lab in found.get(iri, [])
+                      if (lab.language or "").lower().split("-")[0] == language)
+    return matching[0] if matching else None
+
+
 def class_listing(site: Site, request: Request) -> Response:
-    """The members of a class and of its subclasses, sorted by English label, a page at a time."""
+    """The members of a class and of its subclasses as a table sorted by English label, a page at a time."""
     page = site.page(request)
     name = request.path_params["name"]
     iri = f"{SCO}{name}"
@@ -229,10 +334,7 @@ def class_listing(site: Site, request: Request) -> Response:
         raise HTTPException(400, "page numbers start at 1")
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise HTTPException(400, f"size must be between 1 and {MAX_PAGE_SIZE}")
-    classes = [c for c in site.vocabulary.terms
-               if iri in site.vocabulary.ancestors(c) and site.vocabulary.terms[c].kind == "class"]
-    values = " ".join(f"<{c}>" for c in sorted(classes))
-    members = f"GRAPH ?g {{ ?s a ?t }} VALUES ?t {{ {values} }} FILTER(?g != <{INFERRED_GRAPH}>)"
+    classes, members = _members_pattern(site, iri)
     total = _int(select(site, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {members} }}")[0]["n"])
     if number > 1 and (number - 1) * size >= total:
         raise HTTPException(404, f"page {number} is past the end ({total} members)")
@@ -244,10 +346,14 @@ def class_listing(site: Site, request: Request) -> Response:
     }} GROUP BY ?s ORDER BY ?key ?s LIMIT {size} OFFSET {(number - 1) * size}""")
     subjects = [str(r["s"]) for r in rows]
     labels = _labels(site, subjects)
+    columns = class_columns(site, iri, _coverage(site, members) if total else [], page.languages)
+    cells = _column_values(site, page, subjects, columns)
     items = []
     for s in subjects:
         label, beside = _label(labels, s, page.languages)
-        items.append({"iri": s, "label": label, "beside": beside, "url": page.iris.to_server(s)})
+        items.append({"iri": s, "label": label, "beside": beside, "url": page.iris.to_server(s),
+                      "label_en": _language_label(labels, s, "en"), "label_zh": _language_label(labels, s, "zh"),
+                      "values": {c["key"]: cells.get(s, {}).get(c["key"], []) for c in columns}})
     base = page.iris.path(f"class/{name}")
     data = {
         "class": {"iri": iri, "name": name, "label": site.vocabulary.label(iri, page.languages) or name,
@@ -258,6 +364,7 @@ def class_listing(site: Site, request: Request) -> Response:
         "total": total,
         "page": number,
         "page_size": size,
+        "columns": columns,
         "members": items,
         "previous": f"{base}?{_page_query(number - 1, size, site.config.page_size)}" if number > 1 else None,
         "next": f"{base}?{_page_query(number + 1, size, site.config.page_size)}" if number * size < total else None,

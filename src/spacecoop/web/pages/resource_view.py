@@ -3,27 +3,46 @@
 `ViewBuilder.build` turns the graph of `describe.describe_query` into a
 `ResourceView` for one request (the client's languages, the addresses links
 point at): labels, types, properties with their values (blank nodes nested),
-incoming links, the evidence quotes, and the class-specific template with its
-headline facts (`CLASS_FACTS`). The RDF representations serialise the graph
-itself; this module only reads it.
+incoming links, the evidence quotes as numbered notes, and the class-specific
+template with its headline facts (`CLASS_FACTS`; a fact with no value is left
+out). The RDF representations serialise the graph itself; this module only
+reads it.
+
+Evidence is recorded per resource: an annotation's `oa:hasBody` names the
+resources its quote supports. A value of the resource is footnoted with a
+quote when the quote supports the resource and either also supports the value
+(the value is another body of the same annotation) or names it: one of the
+value's labels, or the literal as the text writes it (a date as `2 January
+2020`, `January 2, 2020`, `2020-01-02` or `2020年1月2日`, a number with or
+without thousands separators). Quotes that support the resource but name none
+of its values are notes about the resource as a whole. Each note shows the
+quote inside its sentence, taken from the release's copy of the article
+(`sources/{source-id}.txt`) or, without it, from the selector's prefix and
+suffix.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
 from typing import cast
 from urllib.parse import quote
 
-from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
+from rdflib import RDF, SKOS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Identifier
 from rdflib.term import Node as RdfNode
 
 from spacecoop.iris import ID, OA, PREFIXES, SCO
 from spacecoop.rdf.terms import literal_int
+from spacecoop.web.i18n import N_
 from spacecoop.web.pages import labels as labelling
 from spacecoop.web.pages.baseiri import IriMap
 from spacecoop.web.pages.describe import BLANK_DEPTH
+from spacecoop.web.pages.highlight import InSentence, around_prefix, locate, sentence_around
 from spacecoop.web.pages.vocabulary import LABEL_PROPERTIES, Vocabulary
 
 
@@ -40,6 +59,7 @@ class Value:
     datatype: str | None = None
     types: list[str] = field(default_factory=list)
     properties: list[PropertyValues] = field(default_factory=list)
+    notes: list[int] = field(default_factory=list)  # the numbers of the evidence notes supporting it
 
 
 @dataclass
@@ -54,7 +74,8 @@ class PropertyValues:
 
 @dataclass
 class Quote:
-    """One evidence annotation: the verbatim quote and where in which source it is."""
+    """One evidence annotation: the verbatim quote, where in which source it is, and (once numbered)
+    the note it is on the page with the values it supports."""
 
     annotation: str
     href: str
@@ -64,12 +85,17 @@ class Quote:
     start: int | None
     end: int | None
     source: Value | None
-    source_page: str | None
+    source_page: str | None  # the source page with this resource's quotes highlighted, at this one
+    bodies: frozenset[str] = frozenset()
+    context: InSentence | None = None
+    number: int = 0
+    supports: list[tuple[str, str]] = field(default_factory=list)  # (property label, value shown)
 
 
 @dataclass
 class Fact:
-    """A headline fact of a class-specific page (`Parties`, `Signed on`, `Crew`, ...)."""
+    """A headline fact of a class-specific page (`Parties`, `Signed`, `Crew`, ...): the heading in
+    English, translated where the page shows it."""
 
     heading: str
     values: list[Value]
@@ -88,10 +114,11 @@ class ResourceView:
     definition: str | None
     properties: list[PropertyValues]
     incoming: list[PropertyValues]
-    evidence: list[Quote]
+    evidence: list[Quote]  # the notes, in their numbers' order
     template: str
     facts: list[Fact]
     graph: Graph
+    whole: list[int] = field(default_factory=list)  # notes about the resource, naming none of its values
 
 
 def short_iri(iri: str) -> str:
@@ -123,13 +150,51 @@ def annotation_anchor(iri: str) -> str:
     return "ev-" + quote(_fallback_label(iri), safe="-_.")
 
 
-class ViewBuilder:
-    """Builds `ResourceView`s from description graphs for one request (language, addresses)."""
+def highlight_key(iri: str) -> str:
+    """How a source page's `?highlight=` names a resource: `mission/shenzhou-15` for a dataset IRI."""
+    return iri[len(str(ID)):] if iri.startswith(str(ID)) else iri
 
-    def __init__(self, vocabulary: Vocabulary, iris: IriMap, languages: list[str]) -> None:
+
+def source_page_at(iris: IriMap, source_id: str, resource: str, annotation: str) -> str:
+    """The source page with `resource`'s quotes highlighted, scrolled to `annotation`'s."""
+    key = quote(highlight_key(resource), safe="/:")
+    return iris.path(f"source/{source_id}") + f"?highlight={key}#" + annotation_anchor(annotation)
+
+
+@lru_cache(maxsize=64)
+def _read_text(path: str, stamp: tuple[int, int]) -> str | None:
+    """A source file's text (cached by path, modification time and size)."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def source_text(sources: Path | None, source_id: str) -> str | None:
+    """The release's copy of a source document, if it has one."""
+    if sources is None:
+        return None
+    path = sources / f"{source_id}.txt"
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return _read_text(str(path), (info.st_mtime_ns, info.st_size))
+
+
+class ViewBuilder:
+    """Builds `ResourceView`s from description graphs for one request (language, addresses).
+
+    `gettext` translates the interface's own words the view holds (the readable names of
+    `WELL_KNOWN` properties, a blank node's label); the data's labels follow `languages`."""
+
+    def __init__(self, vocabulary: Vocabulary, iris: IriMap, languages: list[str],
+                 sources: Path | None = None, gettext: Callable[[str], str] = str) -> None:
         self.vocabulary = vocabulary
         self.iris = iris
         self.languages = languages
+        self.sources = sources  # the release's `sources/` folder: the text around each quote
+        self.gettext = gettext
 
     # -- labels ----------------------------------------------------------
     def _labels(self, graph: Graph, node: RdfNode) -> list[Literal]:
@@ -142,12 +207,13 @@ class ViewBuilder:
         labels = self._labels(graph, node)
         chosen = labelling.choose(labels, self.languages)
         if chosen is None:
-            return (_fallback_label(str(node)) if isinstance(node, URIRef) else "(blank node)"), None
+            return (_fallback_label(str(node)) if isinstance(node, URIRef) else self.gettext("(blank node)")), None
         other = labelling.beside(labels, chosen)
         return str(chosen), (str(other) if other is not None else None)
 
     def term_label(self, iri: str) -> str:
-        return self.vocabulary.label(iri, self.languages) or WELL_KNOWN.get(iri) or short_iri(iri)
+        known = WELL_KNOWN.get(iri)
+        return self.vocabulary.label(iri, self.languages) or (self.gettext(known) if known else short_iri(iri))
 
     # -- values ----------------------------------------------------------
     def value(self, graph: Graph, node: RdfNode, depth: int = 0) -> Value:
@@ -198,8 +264,10 @@ class ViewBuilder:
 
     # -- evidence ----------------------------------------------------------
     def evidence(self, graph: Graph, body: URIRef) -> list[Quote]:
+        """The quotes supporting `body`, in reading order (source, position), each in its sentence."""
         quotes: list[Quote] = []
         for annotation in sorted(cast("Iterable[Identifier]", graph.subjects(OA.hasBody, body))):
+            bodies = frozenset(str(b) for b in graph.objects(annotation, OA.hasBody))
             for target in graph.objects(annotation, OA.hasTarget):
                 exact = prefix = suffix = None
                 start = end = None
@@ -210,9 +278,7 @@ class ViewBuilder:
                     start = start if start is not None else literal_int(graph.value(selector, OA.start))
                     end = end if end is not None else literal_int(graph.value(selector, OA.end))
                 source = graph.value(target, OA.hasSource)
-                source_value = self.value(graph, source) if source is not None else None
                 sid = source_id_of(str(source)) if source is not None else None
-                page = self.iris.path(f"source/{sid}") + "#" + annotation_anchor(str(annotation)) if sid else None
                 quotes.append(
                     Quote(
                         annotation=str(annotation),
@@ -222,12 +288,63 @@ class ViewBuilder:
                         suffix=suffix,
                         start=start,
                         end=end,
-                        source=source_value,
-                        source_page=page,
+                        source=self.value(graph, source) if source is not None else None,
+                        source_page=source_page_at(self.iris, sid, str(body), str(annotation)) if sid else None,
+                        bodies=bodies,
+                        context=self._context(sid, exact or "", prefix, suffix, start, end),
                     )
                 )
         quotes.sort(key=lambda q: (q.source.value if q.source else "", q.start or 0, q.annotation))
         return quotes
+
+    def _context(self, source_id: str | None, exact: str, prefix: str | None, suffix: str | None,
+                 start: int | None, end: int | None) -> InSentence:
+        """The quote in its sentence from the source text, else between its selector's prefix and suffix."""
+        text = source_text(self.sources, source_id) if source_id else None
+        place = locate(text, exact, start, end) if text else None
+        if text and place:
+            return sentence_around(text, *place)
+        return around_prefix(exact, prefix, suffix)
+
+    def value_names(self, graph: Graph, value: Value) -> list[str]:
+        """How a text may name `value`: its labels, or the literal as it is written."""
+        if value.kind == "iri":
+            node = URIRef(value.value)
+            names = [str(lab) for lab in self._labels(graph, node)]
+            names += [str(o) for o in graph.objects(node, SKOS.altLabel) if isinstance(o, Literal)]
+            return names
+        if value.kind == "literal":
+            return literal_forms(value.value, value.datatype)
+        return []
+
+    def number_notes(self, graph: Graph, quotes: list[Quote], values: Iterable[tuple[str, Value]]) -> list[int]:
+        """Tie each value (in page order, with its property's label, empty for a headline fact) to the
+        quotes that support it, number
+        the quotes in the order the page first cites them, and return the numbers of the quotes that
+        support the resource without naming any value (numbered last)."""
+        counter = 0
+        names: dict[int, list[str]] = {}
+        for label, value in values:
+            if value.kind == "blank":
+                continue
+            known = names.setdefault(id(value), self.value_names(graph, value))
+            supporting = [q for q in quotes if _supports(q, value, known)]
+            for q in supporting:
+                if not q.number:
+                    counter += 1
+                    q.number = counter
+                shown = value.label or value.value
+                if label and (label, shown) not in q.supports:
+                    q.supports.append((label, shown))
+            value.notes = sorted({*value.notes, *(q.number for q in supporting)})
+        whole = []
+        for q in quotes:
+            if not q.number:
+                counter += 1
+                q.number = counter
+                whole.append(q.number)
+        quotes.sort(key=lambda q: q.number)
+        return whole
 
     # -- the page ----------------------------------------------------------
     def build(self, iri: str, graph: Graph) -> ResourceView:
@@ -244,6 +361,11 @@ class ViewBuilder:
         properties = self.properties(graph, node, skip=frozenset({RDF.type}))
         incoming = self.incoming(graph, node)
         template, facts = self.class_template(graph, node, properties, incoming)
+        evidence = self.evidence(graph, node)
+        cited = [("", v) for fact in facts for v in fact.values]  # the same values as the property rows
+        cited += [(row.label, v) for row in properties for v in row.values]
+        cited += [(row.label, v) for row in incoming for v in row.values]
+        whole = self.number_notes(graph, evidence, cited)
         return ResourceView(
             iri=iri,
             href=self.iris.to_server(iri),
@@ -254,10 +376,11 @@ class ViewBuilder:
             definition=definition,
             properties=properties,
             incoming=incoming,
-            evidence=self.evidence(graph, node),
+            evidence=evidence,
             template=template,
             facts=facts,
             graph=graph,
+            whole=whole,
         )
 
     def class_template(
@@ -282,10 +405,11 @@ class ViewBuilder:
         for heading, outgoing, inverse in spec:
             values: list[Value] = []
             for predicate in outgoing:
-                values.extend(out_by.get(predicate, []))
+                values.extend(v for v in out_by.get(predicate, []) if v.value not in {x.value for x in values})
             for predicate in inverse:
                 values.extend(v for v in in_by.get(predicate, []) if v.value not in {x.value for x in values})
-            facts.append(Fact(heading, values))
+            if values:  # a fact the data does not state is not shown
+                facts.append(Fact(heading, values))
         return facts
 
 
@@ -294,49 +418,116 @@ _SKOS = "http://www.w3.org/2004/02/skos/core#"
 _RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 # Readable names of the properties from other vocabularies that pages show most.
 WELL_KNOWN: dict[str, str] = {
-    str(RDF.type): "type",
-    _RDFS + "label": "label",
-    _RDFS + "comment": "comment",
-    _RDFS + "seeAlso": "see also",
-    _SKOS + "altLabel": "also known as",
-    _SKOS + "prefLabel": "preferred label",
-    _SKOS + "definition": "definition",
-    "http://www.w3.org/2002/07/owl#sameAs": "same as",
-    "http://www.w3.org/ns/prov#wasDerivedFrom": "derived from",
-    _DCT + "title": "title",
-    _DCT + "issued": "issued",
-    _DCT + "modified": "modified",
-    _DCT + "language": "language",
-    _DCT + "publisher": "publisher",
-    _DCT + "creator": "creator",
-    _DCT + "source": "source",
-    str(OA.hasBody): "evidence for",
-    str(OA.hasTarget): "target",
-    str(OA.hasSource): "source document",
-    str(OA.hasSelector): "selector",
-    str(OA.exact): "exact quote",
-    str(OA.prefix): "text before",
-    str(OA.suffix): "text after",
-    str(OA.start): "start",
-    str(OA.end): "end",
-    str(OA.motivatedBy): "motivation",
+    str(RDF.type): N_("type"),
+    _RDFS + "label": N_("label"),
+    _RDFS + "comment": N_("comment"),
+    _RDFS + "seeAlso": N_("see also"),
+    _SKOS + "altLabel": N_("also known as"),
+    _SKOS + "prefLabel": N_("preferred label"),
+    _SKOS + "definition": N_("definition"),
+    "http://www.w3.org/2002/07/owl#sameAs": N_("same as"),
+    "http://www.w3.org/ns/prov#wasDerivedFrom": N_("derived from"),
+    _DCT + "title": N_("title"),
+    _DCT + "issued": N_("issued"),
+    _DCT + "modified": N_("modified"),
+    _DCT + "language": N_("language"),
+    _DCT + "publisher": N_("publisher"),
+    _DCT + "creator": N_("creator"),
+    _DCT + "source": N_("source"),
+    str(OA.hasBody): N_("evidence for"),
+    str(OA.hasTarget): N_("target"),
+    str(OA.hasSource): N_("source document"),
+    str(OA.hasSelector): N_("selector"),
+    str(OA.exact): N_("exact quote"),
+    str(OA.prefix): N_("text before"),
+    str(OA.suffix): N_("text after"),
+    str(OA.start): N_("start"),
+    str(OA.end): N_("end"),
+    str(OA.motivatedBy): N_("motivation"),
 }
 
 # Class-specific pages: template `resource-{name}.html` and its headline facts
 # (heading, outgoing properties, properties whose subjects are the values).
 CLASS_FACTS: dict[str, list[tuple[str, list[str], list[str]]]] = {
     "agreement": [
-        ("Parties", [str(SCO.party)], [str(SCO.partyTo)]),
-        ("Signed", [str(SCO.signingDate), str(SCO.date)], []),
-        ("Kind", [str(SCO.agreementType)], []),
+        (N_("Parties"), [str(SCO.party)], [str(SCO.partyTo)]),
+        (N_("Signed"), [str(SCO.signingDate), str(SCO.date)], []),
+        (N_("Kind"), [str(SCO.agreementType)], []),
     ],
     "mission": [
-        ("Launch", [str(SCO.launchDate), str(SCO.launchEvent)], []),
-        ("Crew", [str(SCO.commander), str(SCO.crewMember)], []),
-        ("Platform", [str(SCO.spacecraft), str(SCO.destination)], []),
+        (N_("Launch"), [str(SCO.launchDate), str(SCO.launchEvent)], []),
+        (N_("Crew"), [str(SCO.commander), str(SCO.crewMember)], []),
+        (N_("Platform"), [str(SCO.spacecraft), str(SCO.destination)], []),
     ],
 }
 
 
 def _str(node: RdfNode | None) -> str | None:
     return str(node) if node is not None else None
+
+
+# ---------------------------------------------------------------------------
+# Does a quote name a value?
+# ---------------------------------------------------------------------------
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_SPACES = re.compile(r"\s+")
+
+
+def _fold(text: str) -> str:
+    """Text as compared: lower case, one space for any whitespace, straight apostrophes."""
+    return _SPACES.sub(" ", text.replace("’", "'").replace("‘", "'")).strip().lower()
+
+
+def date_forms(text: str) -> list[str]:
+    """The ways an English or Chinese article writes an `xsd:date` (or the date of an `xsd:dateTime`)."""
+    try:
+        day = date.fromisoformat(text[:10])
+    except ValueError:
+        return []
+    month = _MONTHS[day.month - 1]
+    short = month[:3]
+    d, y = day.day, day.year
+    return [f"{d} {month} {y}", f"{month} {d}, {y}", f"{month} {d} {y}", f"{short}. {d}, {y}",
+            f"{short} {d}, {y}", f"{d} {short} {y}", day.isoformat(), f"{y}年{day.month}月{d}日"]
+
+
+def literal_forms(text: str, datatype: str | None) -> list[str]:
+    """The ways a text may write a literal: dates in words, numbers with separators, strings as they are."""
+    if datatype in ("xsd:date", "xsd:dateTime"):
+        return date_forms(text)
+    if datatype == "xsd:gYearMonth" and len(text) >= 7 and text[5:7].isdigit() and 1 <= int(text[5:7]) <= 12:
+        return [f"{_MONTHS[int(text[5:7]) - 1]} {text[:4]}", f"{text[:4]}年{int(text[5:7])}月", text[:7]]
+    if _NUMBER.fullmatch(text) and datatype is not None:
+        forms = [text]
+        whole, _, fraction = text.partition(".")
+        if len(whole.lstrip("-")) > 3:
+            forms.append(f"{int(whole):,}" + (f".{fraction}" if fraction else ""))
+        return forms
+    return [text] if len(text.strip()) >= 3 else []
+
+
+def names_in(quote_text: str, names: Iterable[str]) -> bool:
+    """Whether the quote contains one of `names`: as whole words (a plural `s` allowed) where the name
+    starts or ends with a letter or digit, whitespace, case and apostrophes aside."""
+    haystack = _fold(quote_text)
+    for name in names:
+        needle = _fold(name)
+        if len(needle) < 2:
+            continue
+        left = r"(?<![0-9a-z])" if needle[0].isascii() and needle[0].isalnum() else ""
+        # a plural counts as naming the thing (`cooperation agreements` names a cooperation agreement)
+        plural = "(?:e?s)?" if needle[-1].isascii() and needle[-1].isalpha() else ""
+        right = plural + r"(?![0-9a-z])" if needle[-1].isascii() and needle[-1].isalnum() else ""
+        if re.search(left + re.escape(needle) + right, haystack):
+            return True
+    return False
+
+
+def _supports(quote_: Quote, value: Value, names: list[str]) -> bool:
+    """Whether a quote supporting the resource also supports `value` (see the module documentation)."""
+    if value.kind == "iri" and value.value in quote_.bodies:
+        return True
+    return names_in(quote_.exact, names)

@@ -13,6 +13,7 @@ from typing import cast
 
 import pyoxigraph as ox
 from rdflib import XSD, Graph, Literal, URIRef
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
@@ -22,6 +23,7 @@ from spacecoop.rdf import formats
 from spacecoop.store.protocol import StoreError
 from spacecoop.web.http import negotiation as neg
 from spacecoop.web.http import problems as errors
+from spacecoop.web.pages import search
 from spacecoop.web.pages.baseiri import is_iri
 from spacecoop.web.pages.describe import describe_query
 from spacecoop.web.pages.rendering import (
@@ -40,8 +42,8 @@ from spacecoop.web.pages.representations import (
     serialize_graph,
 )
 from spacecoop.web.pages.resource_view import ViewBuilder, source_id_of
-from spacecoop.web.pages.site import Page, Site, add_links, vary
-from spacecoop.web.pages.vocabdoc import add_head_links, add_missing_terms, anchor_terms
+from spacecoop.web.pages.site import LANGUAGE_VARY, Page, Site, add_links, vary
+from spacecoop.web.pages.vocabdoc import add_head_links, add_missing_terms, add_site_bar, anchor_terms
 
 # The representations each lists in its links, in this order.
 RDF_GRAPH_TYPES = (neg.HTML, neg.TURTLE, neg.JSON_LD, neg.N_TRIPLES, neg.RDF_XML)
@@ -71,7 +73,7 @@ def finish(page: Page, response: Response, choice: Choice, base_path: str, offer
         vary(response, "Accept")
         response.headers["content-location"] = page.iris.path(f"{base_path}.{neg.EXTENSIONS[choice.media_type]}")
     if choice.media_type == neg.HTML:
-        vary(response, "Accept-Language")
+        vary(response, *LANGUAGE_VARY)
     return page.conditional(response, choice.media_type)
 
 
@@ -126,10 +128,18 @@ async def resource(site: Site, request: Request) -> Response:
     choice = choose(request, GRAPH_OR_HTML, extension)
     iri = page.iris.dataset_iri(path)
     if iri is None:
-        raise HTTPException(404, "there is no resource with such an IRI in this dataset")
+        raise await missing_resource(site, page, path, "there is no resource with such an IRI in this dataset")
     key = representation_key(site, page, "id", path, choice.media_type)
     rendered = await site.renderer.get(key, lambda: render_resource(site, page, path, iri, choice.media_type))
+    if rendered.status == 404:
+        raise await missing_resource(site, page, path, rendered.detail or f"there is no resource <{iri}>")
     return respond(page, rendered, choice, path, RDF_GRAPH_TYPES, iri)
+
+
+async def missing_resource(site: Site, page: Page, path: str, detail: str) -> errors.Problem:
+    """The 404 of a resource the dataset does not have, suggesting the nearest ones it has (the search
+    index is read, and built on first use, in a worker thread)."""
+    return await run_in_threadpool(search.missing_resource, site, page, path, detail)
 
 
 def render_resource(site: Site, page: Page, path: str, iri: str, media_type: str) -> Rendered:
@@ -140,7 +150,9 @@ def render_resource(site: Site, page: Page, path: str, iri: str, media_type: str
         return Rendered.missing(f"there is no resource <{iri}> in this dataset")
     if media_type == neg.HTML:
         graph = to_graph(triples)
-        view = ViewBuilder(site.vocabulary, page.iris, page.languages).build(iri, graph)
+        builder = ViewBuilder(site.vocabulary, page.iris, page.languages, sources=site.release.root / "sources",
+                              gettext=page.messages.gettext)
+        view = builder.build(iri, graph)
         template = view.template if site.template_exists(view.template) else "resource.html"
         alternates = page.alternates(path, RDF_GRAPH_TYPES, exclude=neg.HTML)
         html = page.render(template, {"view": view, "source_id": source_id_of(iri)}, alternates=alternates)
@@ -173,6 +185,12 @@ def ontology(site: Site, request: Request) -> Response:
                 for t in sorted(site.vocabulary.terms.values(), key=lambda t: t.iri)
             ])
             text = add_head_links(text, [(a.media_type, a.href, a.label) for a in alternates])
+            links = page.links
+            gettext = page.messages.gettext
+            text = add_site_bar(text, links.home, [
+                (links.query, gettext("Query")), (links.search, gettext("Search")),
+                (links.sparql, gettext("SPARQL endpoint")), (links.dumps, gettext("Dumps")),
+            ])
             response: Response = HTMLResponse(text)
         else:
             response = page.render("vocabulary.html", {"vocabulary": site.vocabulary, "iri": ONTOLOGY_IRI},
@@ -222,7 +240,7 @@ def render_named_graph(site: Site, page: Page, name: str, graph_iri: str, media_
     base_path = f"graph/{name}"
     if media_type == neg.HTML:
         graph = to_graph(triples)
-        builder = ViewBuilder(site.vocabulary, page.iris, page.languages)
+        builder = ViewBuilder(site.vocabulary, page.iris, page.languages, gettext=page.messages.gettext)
         subjects = sorted({s for s in graph.subjects() if isinstance(s, URIRef)})
         entries = [(builder.value(graph, s), builder.properties(graph, s)) for s in subjects]
         entries.sort(key=lambda e: ((e[0].label or "").lower(), e[0].value))

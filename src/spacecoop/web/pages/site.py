@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import urlencode
 
 import jinja2
 from markupsafe import Markup
@@ -23,8 +24,10 @@ from starlette.responses import HTMLResponse, Response
 from spacecoop.iris import BASE
 from spacecoop.paths import Release
 from spacecoop.store.protocol import Store
+from spacecoop.web import i18n
 from spacecoop.web.http import negotiation as neg
 from spacecoop.web.pages import labels as labelling
+from spacecoop.web.pages import pictures, search_index
 from spacecoop.web.pages.baseiri import IriMap, iri_map
 from spacecoop.web.pages.context import build_context
 from spacecoop.web.pages.rendering import DEFAULT_CACHE_BYTES, DEFAULT_CONCURRENCY, RenderCache, Renderer
@@ -102,8 +105,12 @@ class Site:
             undefined=jinja2.StrictUndefined,
             trim_blocks=False,
             auto_reload=False,  # the package's templates do not change while it runs (no stat per page)
+            extensions=["jinja2.ext.i18n"],
         )
+        # English unless a page passes its language's `gettext`/`ngettext` (`Page.render`).
+        self.templates.install_null_translations()  # type: ignore[attr-defined]
         self.templates.filters["tojson_script"] = json_for_script
+        pictures.register(self)
         self.renderer = Renderer(RenderCache(config.render_cache_bytes), config.render_concurrency)
         self._templates_present: dict[str, bool] = {}
 
@@ -134,6 +141,7 @@ class Site:
         _ = self.vocabulary, self.context, self.manifest, self.last_modified
         for name in self.templates.list_templates(extensions=["html"]):
             self.templates.get_template(name)
+        search_index.index_for(self)
 
     def template_exists(self, name: str) -> bool:
         present = self._templates_present.get(name)
@@ -178,6 +186,10 @@ class SiteLinks:
         return self.iris.path("sparql")
 
     @property
+    def search(self) -> str:
+        return self.iris.path("search")
+
+    @property
     def dumps(self) -> str:
         return self.iris.path("dumps/")
 
@@ -201,15 +213,28 @@ class Page:
     site: Site
     request: Request
     iris: IriMap = field(init=False)
-    languages: list[str] = field(init=False)
+    languages: list[str] = field(init=False)  # the client's, the one it chose first (labels follow them)
+    messages: i18n.Messages = field(init=False)  # the interface's text in the first language it speaks
 
     def __post_init__(self) -> None:
         self.iris = iri_map(self.request, self.site.config.base_iri)
-        self.languages = labelling.preferred_languages(self.request.headers.get("accept-language"))
+        languages = labelling.preferred_languages(self.request.headers.get("accept-language"))
+        chosen = i18n.chosen_language(self.request.query_params.get("lang"), self.request.headers.get("cookie"))
+        if chosen is not None:  # the language switch: the interface and the labels
+            languages = [chosen, *(language for language in languages if language != chosen)]
+        self.languages = languages
+        self.messages = i18n.messages(i18n.interface_language(languages))
 
     @property
     def links(self) -> SiteLinks:
         return SiteLinks(self.iris)
+
+    def language_switch(self) -> list[tuple[str, str, str]]:
+        """(code, name, href) for each interface language: `/lang` sets the choice and comes back here."""
+        query = urlencode([(k, v) for k, v in self.request.query_params.multi_items() if k != "lang"])
+        here = self.request.url.path + (f"?{query}" if query else "")
+        return [(code, name, self.iris.path("lang") + "?" + urlencode({"to": code, "next": here}))
+                for code, name in i18n.LANGUAGES.items()]
 
     def conditional(self, response: Response, media_type: str) -> Response:
         """`response` with its validators, or 304 if the client holds it. The tag names what the
@@ -233,7 +258,9 @@ class Page:
     def render(self, template: str, context: Mapping[str, Any], *, alternates: Sequence[Alternate] = (),
                status_code: int = 200, headers: Mapping[str, str] | None = None) -> HTMLResponse:
         body = self.site.templates.get_template(template).render(
-            site=self.links, alternates=list(alternates), page_language=self.languages[0], **context
+            site=self.links, alternates=list(alternates), page_language=self.languages[0],
+            ui_language=self.messages.language, languages=self.language_switch(),
+            gettext=self.messages.gettext, ngettext=self.messages.ngettext, **context
         )
         return HTMLResponse(body, status_code=status_code, headers=dict(headers or {}))
 
@@ -253,6 +280,10 @@ def add_links(response: Response, alternates: Sequence[Alternate], canonical: st
     if parts:
         existing = response.headers.get("link")
         response.headers["link"] = ", ".join(([existing] if existing else []) + parts)
+
+
+# What a page in the client's language varies on: its Accept-Language, and the switch's cookie.
+LANGUAGE_VARY = ("Accept-Language", "Cookie")
 
 
 def vary(response: Response, *fields: str) -> None:

@@ -4,8 +4,9 @@ A browser that follows `https://w3id.org/spacecoop/ontology#partyTo` asks the
 server for `/ontology` and then scrolls to `#partyTo`. pyLODE 3.3.4 makes its
 element ids from a term's label (`signingdate`, `spaceagency`) rather than
 from the IRI, so the served page gets an extra, empty anchor with the local
-name at the start of each term's section whenever pyLODE's id differs, and
-`<link rel="alternate">` elements for the RDF representations.
+name at the start of each term's section whenever pyLODE's id differs,
+`<link rel="alternate">` elements for the RDF representations, and the site's
+bar at the top (pyLODE's page has no way back to the site).
 """
 
 from __future__ import annotations
@@ -66,6 +67,15 @@ def add_head_links(page: str, links: Iterable[tuple[str, str, str]]) -> str:
     if marker < 0:
         return tags + page
     return page[:marker] + tags + page[marker:]
+
+
+def add_site_bar(page: str, home: str, links: Iterable[tuple[str, str]]) -> str:
+    """The site's bar (home and `links`, (href, label)) at the top of the body: a way back from pyLODE's page."""
+    bar = str(_additions().site_bar(home, list(links)))
+    match = re.search(r"<body[^>]*>", page)
+    if match is None:
+        return bar + page
+    return page[: match.end()] + bar + page[match.end():]
 
 
 def add_missing_terms(page: str, terms: Iterable[tuple[str, str, str, str | None]]) -> str:

@@ -16,6 +16,13 @@ the dataset. The steps, each with its own error:
    evaluate in the store without blocking the event loop (DESCRIBE: the shared
    resource description, see describe.py; 400 syntax error with the parser's
    position, 503 time or memory limit, 422 too many rows).
+
+A browser is shown the query page (`spacecoop.web.pages.query`) where a
+client of the protocol gets data: without a query when it prefers HTML to the
+RDF of the service description; with a query when it prefers HTML to every
+format of the answer and names none with `format`/`output` (and no dataset
+parameters), the page with that query and its answer, as `/query?query=…`.
+Every other request is the protocol's, unchanged.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import asyncio
 import codecs
 import contextlib
 import hashlib
+import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,6 +44,7 @@ from starlette.responses import Response
 
 from spacecoop.rdf.formats import SPARQL_QUERY
 from spacecoop.store import policy as query_policy
+from spacecoop.store import prefixes
 from spacecoop.store.answer_cache import AnswerCache
 from spacecoop.store.protocol import (
     QueryRequest,
@@ -47,10 +56,15 @@ from spacecoop.web.http import negotiation as neg
 from spacecoop.web.http import problems as errors
 from spacecoop.web.http.access_log import query_hash
 from spacecoop.web.http.conditional import etag_matches
+from spacecoop.web.pages import query as query_page
 from spacecoop.web.pages.baseiri import server_base
 from spacecoop.web.pages.representations import serialize_graph
+from spacecoop.web.pages.site import LANGUAGE_VARY, Site
 from spacecoop.web.settings import Settings
 from spacecoop.web.sparql import describe
+from spacecoop.web.sparql import service_description as sd
+
+log = logging.getLogger("spacecoop.web")
 
 # Request bodies besides SPARQL_QUERY (`spacecoop.rdf.formats`).
 FORM = "application/x-www-form-urlencoded"
@@ -215,12 +229,34 @@ def entity_tag(release_id: str, media_type: str, operation: Operation) -> str:
     return f'W/"{digest.hexdigest()[:32]}"'
 
 
+def _as_sent(store: Store, query: str) -> str:
+    """The text the store evaluates: the query with the predeclared prefixes it uses declared
+    (`service-usage:x` is a name there, not SERVICE glued to something)."""
+    declared = getattr(store, "declared", None)
+    if declared is not None:
+        return cast(str, declared(query).text)
+    return prefixes.declare(query, prefixes.predeclared(store)).text
+
+
+def _checked_kind(query: str, sent: str, max_nesting: int) -> str | None:
+    """The policy's verdict on the text sent; a nesting refusal placed in the client's text."""
+    check = query_policy.check_query_cached if len(sent) <= INLINE_CHECK else query_policy.check_query
+    try:
+        return check(sent, max_nesting)
+    except query_policy.QueryTooComplex:
+        offset = query_policy.nesting(query, max_nesting) if sent is not query else None
+        if offset is None:
+            raise
+        raise query_policy.refuse_nesting(query, offset, max_nesting) from None
+
+
 async def _query_kind(store: Store, query: str, max_nesting: int) -> str:
     with store_errors():
-        if len(query) <= INLINE_CHECK:
-            kind = query_policy.check_query_cached(query, max_nesting)
+        sent = _as_sent(store, query)
+        if len(sent) <= INLINE_CHECK:
+            kind = _checked_kind(query, sent, max_nesting)
         else:  # reading a long query's tokens takes long enough to stall other requests
-            kind = await run_in_threadpool(query_policy.check_query, query, max_nesting)
+            kind = await run_in_threadpool(_checked_kind, query, sent, max_nesting)
         if kind is None:  # no form the tokenizer knows: the store's parser has the last word
             kind = await run_in_threadpool(store.query_kind, query)
     return kind
@@ -283,13 +319,19 @@ async def sparql(request: Request) -> Response:
             raise errors.bad_request(
                 f"No query: send query=… as a form, or the query as a body of type {SPARQL_QUERY}."
             )
-        return service_description(request, operation)
+        return await service_description(request, operation)
     request.state.query_hash = query_hash(operation.query)
     if not operation.query.strip():
         raise errors.bad_request("The query is empty.")
 
     kind = await _query_kind(store, operation.query, settings.max_nesting)
     table, what = _formats(kind)
+    site = _site(request)
+    if site is not None and wants_page(table, request.headers.get("accept"), operation):
+        with store_errors():
+            response = await query_page.endpoint_page(site, request, operation.query)
+        response.headers["Vary"] = ", ".join(("Accept", *LANGUAGE_VARY))
+        return response
     media_type = choose_format(table, request.headers.get("accept"), operation.formats)
     if media_type is None:
         raise errors.not_acceptable(table, what, ", ".join(operation.formats) or None)
@@ -331,7 +373,51 @@ async def _answer(
     return await _evaluate(request, store, settings, operation, media_type)
 
 
-def service_description(request: Request, operation: Operation) -> Response:
+def _site(request: Request) -> Site | None:
+    """The application's Linked Data site (its pages), if it has one."""
+    return getattr(request.app.state, "site", None)
+
+
+def wants_page(table: neg.FormatTable, accept: str | None, operation: Operation) -> bool:
+    """A browser's request for an answer: it prefers HTML to every format of `table` (a tie goes to
+    the data), names no format, and asks of the default dataset (which the page queries)."""
+    if operation.formats or operation.default_graphs or operation.named_graphs or not accept:
+        return False
+    return neg.negotiate(accept, (*table.media_types, *table.aliases, neg.HTML)) == neg.HTML
+
+
+def _facts(request: Request) -> query_page.EndpointFacts:
+    """What the endpoint's page says of it: the service description's facts."""
+    store: Store = request.app.state.store
+    settings: Settings = request.app.state.settings
+    description: sd.ServiceDescription = request.app.state.service_description
+    dataset = sd._main_dataset(description.void)
+    return query_page.EndpointFacts(
+        release=store.release_id,
+        graphs=tuple(sorted(store.counts().items())),
+        dataset=str(dataset) if dataset is not None else None,
+        time_limit=settings.time_limit,
+        query_memory=settings.query_memory,
+        max_rows=settings.max_rows,
+        description_formats=tuple((fmt.media_type, fmt.parameters[0], fmt.label) for fmt in sd.PAGE_FORMATS),
+    )
+
+
+async def _endpoint_page(request: Request) -> bytes | None:
+    """The query page with the endpoint's facts, or None if the application has no site or the
+    page cannot be rendered (the service description's own page stands in)."""
+    site = _site(request)
+    if site is None:
+        return None
+    try:
+        facts = await run_in_threadpool(_facts, request)
+        return bytes((await query_page.endpoint_page(site, request, None, facts)).body)
+    except Exception:
+        log.exception("the query page could not be rendered for the SPARQL endpoint")
+        return None
+
+
+async def service_description(request: Request, operation: Operation) -> Response:
     store: Store = request.app.state.store
     settings: Settings = request.app.state.settings
     media_type = choose_format(neg.RDF_OR_HTML, request.headers.get("accept"), operation.formats)
@@ -340,11 +426,18 @@ def service_description(request: Request, operation: Operation) -> Response:
     endpoint = str(request.url.replace(query=""))
     # The description states the limits: a change of settings changes it as a new release would.
     version = f"{store.release_id}/{settings.time_limit}/{settings.max_rows}/{settings.query_memory}"
+    vary = "Accept"
+    site = _site(request)
     if media_type == neg.HTML:  # the page's links are at the address the client sees (behind a proxy too)
         version += f"/{server_base(request)}"
-    headers = {"Vary": "Accept", "ETag": entity_tag(version, media_type, Operation(endpoint, None))}
+        if site is not None:  # and it speaks the client's language (the query page's wording and labels)
+            version += "/" + "/".join(site.page(request).languages)
+            vary = ", ".join(("Accept", *LANGUAGE_VARY))
+    headers = {"Vary": vary, "ETag": entity_tag(version, media_type, Operation(endpoint, None))}
     headers["Cache-Control"] = f"public, max-age={settings.cache_max_age}"
     if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
-    body = request.app.state.service_description.render(endpoint, media_type, request)
+    body = await _endpoint_page(request) if media_type == neg.HTML else None
+    if body is None:
+        body = request.app.state.service_description.render(endpoint, media_type, request)
     return Response(body, headers=headers, media_type=media_type)

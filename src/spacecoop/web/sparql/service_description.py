@@ -4,8 +4,9 @@ RDF clients get the description (Turtle unless they ask for another RDF
 format); browsers get a page with the same facts and a query form. It says
 what a client needs to know before its first query: the result formats, that
 the default graph is the union of all named graphs, which named graphs exist
-(one per source document, the inferred triples apart), the limits, and the
-dataset's VoID description.
+(one per source document, the inferred triples apart), the limits, the
+prefixes a query may use without declaring them (SHACL's `sh:declare`, as
+`sh:prefix` and `sh:namespace` of each), and the dataset's VoID description.
 
 The page is `sparql.html`, one of the site's pages: rendered by the site's
 templates with its header, navigation and stylesheet, every link built from
@@ -24,10 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, VOID, XSD
+from rdflib.namespace import DCTERMS, RDF, RDFS, SH, VOID, XSD
 
 from spacecoop.iris import GRAPH, INFERRED_GRAPH, PREFIXES
 from spacecoop.rdf import formats
+from spacecoop.store.prefixes import predeclared
 from spacecoop.store.protocol import Store
 from spacecoop.web.http import negotiation as neg
 from spacecoop.web.pages.baseiri import IriMap, server_base
@@ -77,7 +79,9 @@ _standalone = jinja2.Environment(
     autoescape=True,
     undefined=jinja2.StrictUndefined,
     auto_reload=False,
+    extensions=["jinja2.ext.i18n"],
 )
+_standalone.install_null_translations()  # type: ignore[attr-defined]  # the site's text, in English
 
 
 def read_void(release_dir: Path) -> Graph | None:
@@ -112,6 +116,17 @@ def _limits(settings: Settings) -> str:
     )
 
 
+def declare_prefixes(graph: Graph, service: BNode, prefixes: dict[str, str]) -> None:
+    """The prefixes a query may use undeclared, as SHACL declares prefixes for SPARQL: `sh:declare`
+    [ a sh:PrefixDeclaration ; sh:prefix "sco" ; sh:namespace "https://…#"^^xsd:anyURI ]."""
+    for prefix, namespace in prefixes.items():
+        declaration = BNode()
+        graph.add((service, SH.declare, declaration))
+        graph.add((declaration, RDF.type, SH.PrefixDeclaration))
+        graph.add((declaration, SH.prefix, Literal(prefix)))
+        graph.add((declaration, SH.namespace, Literal(namespace, datatype=XSD.anyURI)))
+
+
 def describe(endpoint: str, store: Store, settings: Settings, void: Graph | None) -> Graph:
     graph = Graph()
     for prefix, namespace in PREFIXES.items():
@@ -127,6 +142,7 @@ def describe(endpoint: str, store: Store, settings: Settings, void: Graph | None
     graph.add((service, SD.defaultEntailmentRegime, URIRef("http://www.w3.org/ns/entailment/Simple")))
     for iri in FORMAT_IRIS.values():
         graph.add((service, SD.resultFormat, iri))
+    declare_prefixes(graph, service, predeclared(store))
 
     dataset = _main_dataset(void) or BNode()
     graph.add((service, SD.defaultDataset, dataset))
