@@ -63,7 +63,7 @@ def release(release_dir: Path) -> Release:
 
 def copy_repository(target: Path) -> Repository:
     """A writable copy of the repository's inputs, for tests that break them."""
-    for name in ("ontology", "shapes", "instances", "sources"):
+    for name in ("ontology", "shapes", "instances", "sources", "curation"):
         shutil.copytree(ROOT / name, target / name)
     (target / "tests").mkdir()
     shutil.copytree(ROOT / "tests" / "competency", target / "tests" / "competency")

@@ -65,6 +65,14 @@ class QualityProblem(BuildError):
         self.errors = errors
 
 
+class IdentifierProblem(BuildError):
+    """An external identifier (an ISO 3166-1 code) is not the one its authority gives."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("external identifiers failed verification:\n" + "\n".join(f"  - {e}" for e in errors))
+        self.errors = errors
+
+
 class MissingInput(BuildError):
     """The repository lacks an input folder or file: exit status 2 (usually a wrong --root)."""
 

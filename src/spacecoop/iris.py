@@ -19,6 +19,9 @@ INFERRED_GRAPH = GRAPH["inferred"]
 SOURCES_GRAPH = GRAPH["sources"]
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 EXAMPLES_GRAPH = GRAPH["examples"]
+# Curators' graphs (curation/{name}.ttl): what no single document states.
+IDENTIFIERS_GRAPH = GRAPH["identifiers"]  # ISO 3166-1 codes, verified against pycountry by the build
+CROSS_DOCUMENT_GRAPH = GRAPH["cross-document"]  # relations between nodes of different documents
 
 OA = Namespace("http://www.w3.org/ns/oa#")
 SOSA = Namespace("http://www.w3.org/ns/sosa/")
@@ -58,6 +61,11 @@ PREFIXES: dict[str, str] = {
 def source_graph(source_id: str) -> str:
     """The named graph holding what one source document says."""
     return f"{GRAPH}{source_id}"
+
+
+def curated_graph(name: str) -> str:
+    """The named graph of a curator's file `curation/{name}.ttl`."""
+    return f"{GRAPH}{name}"
 
 
 def source_iri(source_id: str) -> str:

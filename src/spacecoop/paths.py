@@ -40,6 +40,12 @@ class Repository:
         return self.sources_dir / "sources.ttl"
 
     @property
+    def curation_dir(self) -> Path:
+        """Curators' statements that no one document makes (identifiers, cross-document relations):
+        each `curation/{name}.ttl` is the named graph `graph/{name}`. Optional."""
+        return self.root / "curation"
+
+    @property
     def competency_dir(self) -> Path:
         return self.root / "tests" / "competency"
 
@@ -61,6 +67,8 @@ class Repository:
         files: list[Path] = []
         for folder in (self.ontology_dir, self.shapes_dir, self.instances_dir, self.sources_dir):
             files.extend(sorted(p for p in folder.rglob("*") if p.is_file()))
+        if self.curation_dir.is_dir():
+            files.extend(sorted(p for p in self.curation_dir.rglob("*") if p.is_file()))
         files.extend(sorted(self.competency_dir.glob("*.rq")))
         return files
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import Variable
 
 from spacecoop.build.competency import answer_with_pyoxigraph, read_expected, read_questions
 from spacecoop.iris import ONTOLOGY_GRAPH
@@ -48,3 +52,52 @@ def test_every_document_is_covered() -> None:
 
 def test_some_questions_need_two_documents() -> None:
     assert sum(1 for q in QUESTIONS if len(q.documents) >= 2) >= 3
+
+
+# Functions that find an answer by its wording. A question answered through one of them over a label
+# or a quote is a fact kept only as text; over the name of a graph (`STR(?g)`) they only pick documents.
+TEXT_MATCHES = frozenset({"Builtin_CONTAINS", "Builtin_REGEX", "Builtin_STRSTARTS", "Builtin_STRENDS",
+                          "Builtin_STRBEFORE", "Builtin_STRAFTER"})
+
+
+def _nodes(node: object) -> Iterator[CompValue]:
+    if isinstance(node, CompValue):
+        yield node
+        for value in node.values():
+            yield from _nodes(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            yield from _nodes(value)
+
+
+def text_searches(query: str) -> list[str]:
+    """The text matches of `query` that read something other than a graph's name."""
+    nodes = list(_nodes(prepareQuery(query).algebra))
+    graphs = {node["term"] for node in nodes if node.name == "Graph" and isinstance(node.get("term"), Variable)}
+    found = []
+    for node in nodes:
+        if node.name not in TEXT_MATCHES:
+            continue
+        subject = node.get("arg1", node.get("text"))
+        over_a_graph_name = (isinstance(subject, CompValue) and subject.name == "Builtin_STR"
+                             and subject.get("arg") in graphs)
+        if not over_a_graph_name:
+            found.append(node.name.removeprefix("Builtin_"))
+    return found
+
+
+@pytest.mark.parametrize("question", QUESTIONS, ids=[q.name for q in QUESTIONS])
+def test_no_answer_is_found_by_searching_text(question) -> None:
+    """Every answer is data a query selects: no CONTAINS/REGEX/STRSTARTS… over labels or quotes."""
+    assert not text_searches(question.path.read_text(encoding="utf-8")), (
+        f"{question.path.name} finds its answer by matching text; model the fact so a pattern selects it")
+
+
+def test_a_text_search_over_a_label_is_caught_and_a_graph_filter_is_not() -> None:
+    label = ("SELECT ?a WHERE { ?a <http://www.w3.org/2000/01/rdf-schema#label> ?l "
+             "FILTER(CONTAINS(LCASE(?l), \"esa\")) }")
+    quote = "SELECT ?a WHERE { ?a <http://www.w3.org/ns/oa#exact> ?q FILTER(REGEX(STR(?q), \"laboratory\")) }"
+    graph = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), \"https://w3id.org/x/\")) }"
+    assert text_searches(label) == ["CONTAINS"]
+    assert text_searches(quote) == ["REGEX"]
+    assert text_searches(graph) == []

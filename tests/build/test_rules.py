@@ -90,7 +90,7 @@ def test_fixture_gives_owlrls_verdict_errors_and_inferences(ontology: Graph, fix
 def test_store_loaded_from_files_gives_the_same_triples(ontology: Graph, owlrl_reasoned, repo) -> None:
     """The build's store is loaded by pyoxigraph itself (its own blank nodes): same result up to them."""
     store = ox.Store()
-    for path in [*sorted(repo.instances_dir.glob("*.ttl")), repo.sources_ttl]:
+    for path in [*sorted(repo.instances_dir.glob("*.ttl")), repo.sources_ttl, *sorted(repo.curation_dir.glob("*.ttl"))]:
         store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.DefaultGraph())
     found = materialize(store, ontology).reasoned()
     assert isomorphic(found.inferred, owlrl_reasoned.inferred)

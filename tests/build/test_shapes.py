@@ -289,11 +289,42 @@ def test_side_by_side_verdicts_are_those_of_separate_runs(
 
 
 def test_missing_chinese_label_is_a_warning_not_a_violation(check: Callable[[Path], ValidationResult]) -> None:
-    """docs/curation.md: leave @zh out where no established Chinese name exists."""
+    """docs/curation.md rule 4: every instance other than a person has a @zh label; its absence warns."""
     result = check(FIXTURES / "invalid-ChineseLabelShape.ttl")
     assert result.conforms
     assert result.shapes_fired("Warning") == {str(SCOSH.ChineseLabelShape)}
     assert result.violations == []
+
+
+def test_persons_need_no_chinese_label(check: Callable[[Path], ValidationResult]) -> None:
+    """docs/curation.md rule 4: a person's Chinese name is given only where it is attested, never
+    reconstructed from its romanisation, so a person or astronaut without @zh is not reported."""
+    result = check(FIXTURES / "valid-person-without-chinese-label.ttl")
+    assert result.conforms, report(result)
+    assert result.findings == [], report(result)
+
+
+def _targets(shapes: Graph, shape: URIRef) -> set[tuple[URIRef, object]]:
+    return {(p, o) for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+            for o in shapes.objects(shape, p)}
+
+
+def test_chinese_label_shape_looks_at_every_instance(shapes: Graph) -> None:
+    """scosh:ChineseLabelShape is a node shape of its own (to exempt persons) with the targets of
+    scosh:InstanceShape: a class added to one must be added to the other."""
+    assert _targets(shapes, SCOSH.ChineseLabelShape) == _targets(shapes, SCOSH.InstanceShape)
+    assert shapes.value(SCOSH.ChineseLabelShape, SH.severity) == SH.Warning
+
+
+def test_chinese_label_exemption_lists_person_and_its_subclasses(shapes: Graph, vocabulary: Graph) -> None:
+    """The exemption lists sco:Person and its subclasses with sh:in (like the concept lists, so that
+    no engine depends on the subclass axioms it merges): exactly those of the vocabulary."""
+    persons = {SCO.Person} | set(vocabulary.transitive_subjects(RDFS.subClassOf, SCO.Person))
+    listed: set[object] = set()
+    for member in Collection(shapes, shapes.value(SCOSH.ChineseLabelShape, SH["or"])):
+        if shapes.value(member, SH.path) == RDF.type:
+            listed |= set(Collection(shapes, shapes.value(shapes.value(member, SH.qualifiedValueShape), SH["in"])))
+    assert listed == persons
 
 
 # ---------------------------------------------------------------------------
@@ -338,7 +369,9 @@ def test_shapes_use_only_shacl_core_and_sparql_constraints(shapes: Graph) -> Non
 
 @pytest.mark.parametrize(
     ("shape", "concept_class"),
-    [(SCOSH.AgreementTypeValueShape, SCO.AgreementType), (SCOSH.QualifierValueShape, SCO.Qualifier)],
+    [(SCOSH.AgreementTypeValueShape, SCO.AgreementType), (SCOSH.QualifierValueShape, SCO.Qualifier),
+     (SCOSH.FunctionsAsValueShape, SCO.StationRole), (SCOSH.FollowsPrincipleValueShape, SCO.Principle),
+     (SCOSH.PromotesConceptValueShape, SCO.PolicyConcept), (SCOSH.CertaintyValueShape, SCO.Certainty)],
 )
 def test_concept_lists_are_the_vocabularys(shapes: Graph, vocabulary: Graph, shape: URIRef,
                                            concept_class: URIRef) -> None:

@@ -4,6 +4,7 @@ Stages, in order, each owned by a module of `spacecoop.build`:
   1. load      parse every Turtle file (load)                   -> SyntaxProblem, exit 2
   2. evidence  check every quote against its source (evidence)  -> EvidenceProblem, exit 1
   3. quality   the ontology quality report (quality)            -> QualityProblem, exit 1
+               and every ISO 3166-1 code against pycountry (identifiers) -> IdentifierProblem, exit 1
   4. reason    OWL 2 RL closure and consistency (reason/)       -> InconsistencyProblem, exit 1
   5. validate  SHACL on the asserted data (validate/)           -> ValidationProblem, exit 1
   6. write     dist/ built beside the old one and swapped in at once (release/writer);
@@ -38,6 +39,7 @@ from typing import Literal
 
 from spacecoop.build.competency import read_questions
 from spacecoop.build.evidence import check_evidence, read_sources
+from spacecoop.build.identifiers import check_identifiers
 from spacecoop.build.load import LoadedRepository, load_repository
 from spacecoop.build.quality import quality_report
 from spacecoop.build.reason.reference import Reasoned, check_consistency, reason
@@ -45,7 +47,7 @@ from spacecoop.build.reason.rules import materialize
 from spacecoop.build.release.guard import check_target
 from spacecoop.build.validate.reference import ValidationResult, validate
 from spacecoop.build.validate.shape_queries import validate_store
-from spacecoop.errors import QualityProblem, ValidationProblem
+from spacecoop.errors import IdentifierProblem, QualityProblem, ValidationProblem
 from spacecoop.paths import Repository
 
 Engine = Literal["store", "reference"]  # the choices of `--engine` (cli.py)
@@ -129,6 +131,11 @@ def check(repo: Repository, report: BuildReport, engine: Engine = "store") -> Ch
         report.warnings.extend(quality.warnings)
         if quality.errors:
             raise QualityProblem(quality.errors)
+        identifiers = check_identifiers(loaded.graphs(), loaded.files())
+        report.warnings.extend(identifiers.warnings)
+        if identifiers.errors:
+            raise IdentifierProblem(identifiers.errors)
+        report.counts["verified identifiers"] = identifiers.checked
     with _stage(report, "reason"):
         if engine == "store":
             reasoned = materialize(store, loaded.ontology).reasoned()
