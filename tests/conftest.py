@@ -6,11 +6,11 @@ and never write into the repository.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from rdflib import Graph
+from support.repository import copy_repository
 
 from spacecoop.build.load import LoadedRepository, load_repository
 from spacecoop.paths import Release, Repository
@@ -59,15 +59,6 @@ def release_dir(repo: Repository, tmp_path_factory: pytest.TempPathFactory) -> P
 @pytest.fixture(scope="session")
 def release(release_dir: Path) -> Release:
     return Release(release_dir)
-
-
-def copy_repository(target: Path) -> Repository:
-    """A writable copy of the repository's inputs, for tests that break them."""
-    for name in ("ontology", "shapes", "instances", "sources", "curation"):
-        shutil.copytree(ROOT / name, target / name)
-    (target / "tests").mkdir()
-    shutil.copytree(ROOT / "tests" / "competency", target / "tests" / "competency")
-    return Repository(target)
 
 
 @pytest.fixture

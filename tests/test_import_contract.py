@@ -29,6 +29,9 @@ LAYERS = {
     "spacecoop.rdf": WEB + STORE + BUILD,
     "spacecoop.build": WEB + STORE,
     "spacecoop.store": WEB + BUILD,
+    # the curator's tools read sources, instances and releases; they may use the build (its loader,
+    # its checks), never the serving side
+    "spacecoop.curate": WEB + STORE,
     "spacecoop.web": ("spacecoop.commands", "spacecoop.cli") + BUILD,
     # the command line registers the commands; their modules load when one runs
     "spacecoop.cli": WEB + STORE + BUILD,

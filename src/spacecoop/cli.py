@@ -110,11 +110,13 @@ def parser() -> argparse.ArgumentParser:
 
     # The serving side's commands, imported only when the command line is read (the build never
     # loads them): serve and query (server/commands.py), load and serve --backend (remote_commands.py).
+    from spacecoop.commands import curate as curate_commands
     from spacecoop.commands import remote as remote_commands
     from spacecoop.commands import serve as server_commands
 
     server_commands.register(sub)
     remote_commands.register(sub)
+    curate_commands.register(sub)
     return top
 
 

@@ -16,6 +16,7 @@
 | `/query` | a SPARQL page with the example queries |
 | `/search?q=&type=&limit=` | resources by label (HTML; JSON twin) |
 | `/opensearch.xml` | the OpenSearch description of `/search` |
+| `/changes` | the diff to the previous release the release keeps (HTML; JSON twin) |
 | `/lang?to=&next=` | the interface's language switch (a cookie; see `spacecoop.web.i18n`) |
 | `/static/…` | CSS and the query page's script |
 
@@ -50,7 +51,7 @@ from spacecoop.web.http.cors import CORSMiddleware
 from spacecoop.web.http.limits import BodyDeadlineMiddleware
 from spacecoop.web.http.proxies import ForwardedHeadersMiddleware, TrustedPeers
 from spacecoop.web.page_cache import PageCache, PageCacheStats
-from spacecoop.web.pages import descriptions, documents, dumps, home, language, query, resources, search
+from spacecoop.web.pages import changes, descriptions, documents, dumps, home, language, query, resources, search
 from spacecoop.web.pages.site import STATIC_DIR, Config, Site
 from spacecoop.web.settings import Settings
 from spacecoop.web.sparql import endpoint as sparql
@@ -141,6 +142,7 @@ def routes(site: Site) -> list[BaseRoute]:
         Route("/lang", _bind(site, language.switch), methods=get, name="language"),
         Route("/query", _bind(site, query.query_page), methods=["GET", "HEAD", "POST"], name="query"),
         Route("/search", _bind(site, search.search), methods=get, name="search"),
+        Route("/changes", _bind(site, changes.changes), methods=get, name="changes"),
         Route("/opensearch.xml", _bind(site, search.opensearch), methods=get, name="opensearch"),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]

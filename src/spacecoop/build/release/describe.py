@@ -16,7 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
+from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
 
 from spacecoop import __version__
 from spacecoop.build.release.guard import GENERATOR
@@ -29,8 +29,40 @@ SPARQL_ENDPOINT = URIRef(BASE + "sparql")
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 
 
+PROV = Namespace("http://www.w3.org/ns/prov#")
+PREVIOUS_VERSION = URIRef("http://www.w3.org/ns/dcat#previousVersion")  # DCAT 3, not in rdflib's DCAT
+
+
 def dump_iri(path: str) -> URIRef:
     return URIRef(f"{BASE}dumps/{path}")
+
+
+def release_iri(release_id: str) -> URIRef:
+    """The IRI naming a release by its id (the `release` of its manifest.json)."""
+    return URIRef(f"{BASE}release/{release_id}")
+
+
+@dataclass(frozen=True)
+class Revision:
+    """Where a release stands among releases: its version, and the release it revises.
+
+    `version` is a digest of the release's data and vocabulary (a release cannot name its
+    own id, which hashes its files, these descriptions among them); `previous` is the id
+    of the kept release it replaced, whose data or vocabulary differed, or None."""
+
+    version: str
+    previous: str | None = None
+
+
+def _add_revision(graph: Graph, node: URIRef, revision: Revision | None) -> None:
+    if revision is None:
+        return
+    graph.bind("prov", PROV)
+    graph.bind("owl", OWL)
+    graph.add((node, OWL.versionInfo, Literal(revision.version)))
+    if revision.previous is not None:
+        graph.add((node, PROV.wasRevisionOf, release_iri(revision.previous)))
+        graph.add((node, PREVIOUS_VERSION, release_iri(revision.previous)))
 
 
 @dataclass(frozen=True)
@@ -136,6 +168,7 @@ def void_description(
     graphs: Mapping[str, Iterable[Any]] | Mapping[str | None, dict[str, int]],
     dumps: list[FileEntry],
     examples: list[URIRef],
+    revision: Revision | None = None,
 ) -> Graph:
     """VoID: the dataset, one subset per named graph, statistics, dumps, endpoint.
 
@@ -165,6 +198,7 @@ def void_description(
     for entry in dumps:
         void.add((DATASET, VOID.dataDump, dump_iri(entry.path)))
     _add_statistics(void, DATASET, statistics[None])
+    _add_revision(void, DATASET, revision)
     for name in sorted(n for n in statistics if n is not None):
         subset = URIRef(f"{BASE}void#{name.rsplit('/', 1)[-1]}")
         void.add((DATASET, VOID.subset, subset))
@@ -175,7 +209,7 @@ def void_description(
     return void
 
 
-def dcat_description(entries: list[FileEntry]) -> Graph:
+def dcat_description(entries: list[FileEntry], revision: Revision | None = None) -> Graph:
     """DCAT: the catalogue, the dataset, one distribution per release file with its checksum."""
     dcat = Graph()
     dcat.bind("dcat", DCAT)
@@ -187,7 +221,9 @@ def dcat_description(entries: list[FileEntry]) -> Graph:
     dcat.add((DATASET, RDF.type, DCAT.Dataset))
     dcat.add((DATASET, DCTERMS.title, Literal("spacecoop: international space cooperation", lang="en")))
     dcat.add((DATASET, DCTERMS.license, LICENSE))
-    dcat.add((DATASET, URIRef("http://www.w3.org/ns/dcat#version"), Literal(__version__)))
+    dcat.add((DATASET, URIRef("http://www.w3.org/ns/dcat#version"),
+              Literal(revision.version if revision is not None else __version__)))
+    _add_revision(dcat, DATASET, revision)
     dcat.add((DATASET, DCTERMS.conformsTo, URIRef(BASE + "ontology")))
     service = URIRef(BASE + "sparql#service")
     dcat.add((service, RDF.type, DCAT.DataService))

@@ -5,6 +5,12 @@ in with one rename (RENAME_EXCHANGE where the kernel has it), so an interrupted
 or failed build never leaves a half-written release and a server reading dist/
 sees either the old release or the new one. Only a missing or empty folder, or
 a release spacecoop built, is ever replaced (see release_guard).
+
+The release replaced is kept inside the new one, as `previous/` (hard links, without
+its store and without the release it kept itself), when its data or vocabulary
+differs; VoID and DCAT then name it (`prov:wasRevisionOf`, `dcat:previousVersion`).
+A rebuild from unchanged inputs keeps what the release it replaces kept, so it is
+the same bytes and the same release id.
 """
 
 from __future__ import annotations
@@ -14,10 +20,12 @@ import ctypes
 import ctypes.util
 import errno
 import gzip
+import hashlib
 import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,13 +36,22 @@ from rdflib import URIRef
 from spacecoop.build.competency import examples_graph, read_questions
 from spacecoop.build.release.describe import (
     FileEntry,
+    Revision,
     dcat_description,
     file_entry,
     line_statistics,
     manifest_json,
     void_description,
 )
-from spacecoop.build.release.guard import MARKER, STAGING, check_target, new_folder, remove_leftovers, unmark
+from spacecoop.build.release.guard import (
+    MARKER,
+    STAGING,
+    check_target,
+    is_release,
+    new_folder,
+    remove_leftovers,
+    unmark,
+)
 from spacecoop.build.release.vocabulary_docs import DocsJob as start_docs
 from spacecoop.errors import BuildError
 from spacecoop.iris import INFERRED_GRAPH, SCO
@@ -62,6 +79,44 @@ if TYPE_CHECKING:
 COMPRESSED = ("data.trig", "data.nq", "data.jsonld", "asserted.ttl", "ontology.nt")
 NOT_IN_MANIFEST = {"manifest.json", "validation.ttl", MARKER}
 STORE_LOADING = "store.loading"  # the embedded store while it loads (then store/, see oxigraph_store)
+PREVIOUS = "previous"  # the kept previous release, inside the release (never in its manifest)
+CONTENT = ("data.nq", "ontology.nt")  # the files whose change makes a release a new version
+
+
+@dataclass(frozen=True)
+class KeptRelease:
+    """A release on disk that a new one may keep and name as its previous version."""
+
+    root: Path
+    release_id: str
+    content: tuple[str, ...]  # the SHA-256 of its CONTENT files
+
+    @classmethod
+    def at(cls, root: Path) -> KeptRelease | None:
+        if not is_release(root):
+            return None
+        try:
+            manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+            sha = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
+            return cls(root, str(manifest["release"]), tuple(sha[name] for name in CONTENT))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+def previous_for(replaced: Path | None, content: tuple[str, ...]) -> KeptRelease | None:
+    """The release a new release with `content` keeps when it replaces the release `replaced`:
+    that release if its content differs; else the one it kept itself (or None)."""
+    current = KeptRelease.at(replaced) if replaced is not None else None
+    if current is None:
+        return None
+    if current.content != content:
+        return current
+    return KeptRelease.at(current.root / PREVIOUS)
+
+
+def revision(content: tuple[str, ...], previous: KeptRelease | None) -> Revision:
+    version = hashlib.sha256(" ".join(content).encode()).hexdigest()[:16]
+    return Revision(version, previous.release_id if previous is not None else None)
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -96,8 +151,12 @@ def _entry(root: Path, path: Path, statements: dict[str, int]) -> FileEntry:
     return file_entry(root, path, media, triples)
 
 
-def write_files(repo: Repository, out: Path, checked: Checked, inputs: str, docs: start_docs | None = None) -> str:
+def write_files(repo: Repository, out: Path, checked: Checked, inputs: str, docs: start_docs | None = None,
+                replaced: Path | None = None) -> str:
     """Write every release file into `out`; returns the release id.
+
+    `replaced` is the release `out` will replace, if any: VoID and DCAT name the release
+    kept (see `previous_for`), which the caller then links in (see `keep_previous`).
 
     `docs` is the vocabulary documentation already being made (the build starts
     it before reasoning, so that it costs no time); otherwise it starts here.
@@ -105,13 +164,15 @@ def write_files(repo: Repository, out: Path, checked: Checked, inputs: str, docs
     if docs is None:
         docs = start_docs(checked.loaded.ontology)
     try:
-        return _write_files(repo, out, checked, inputs, docs)
+        return _write_files(repo, out, checked, inputs, docs, replaced)
     except BaseException:
         docs.cancel()
         raise
 
 
-def _write_files(repo: Repository, out: Path, checked: Checked, inputs: str, docs: start_docs) -> str:
+def _write_files(
+    repo: Repository, out: Path, checked: Checked, inputs: str, docs: start_docs, replaced: Path | None
+) -> str:
     release = Release(out)
     loaded = checked.loaded
     statements: dict[str, int] = {}  # file name -> statements written (no file is parsed back)
@@ -167,9 +228,11 @@ def _write_files(repo: Repository, out: Path, checked: Checked, inputs: str, doc
         listed = entries(NOT_IN_MANIFEST)
         dumps = [e for e in listed if e.path.startswith(("data.", "asserted."))]
         statistics = line_statistics(lines)
-        void = void_description(statistics, dumps, _example_resources(loaded.store()))
+        content = tuple(known[out / name].sha256 for name in CONTENT)
+        version = revision(content, previous_for(replaced, content))
+        void = void_description(statistics, dumps, _example_resources(loaded.store()), version)
         dump(release.void_ttl.name, canonical_quads({None: void}))
-        dcat = dcat_description(entries(NOT_IN_MANIFEST | {"dcat.ttl"}))
+        dcat = dcat_description(entries(NOT_IN_MANIFEST | {"dcat.ttl"}), version)
         dump(release.dcat_ttl.name, canonical_quads({None: dcat}))
         final = entries(NOT_IN_MANIFEST)
         counts = {name: stats["triples"] for name, stats in statistics.items() if name is not None}
@@ -223,7 +286,10 @@ def write_release(
     staging: Path | None = None
     try:
         staging = new_folder(target, STAGING)
-        release_id = write_files(repo, staging, checked, inputs, docs)
+        replaced = target if is_release(target) else None
+        release_id = write_files(repo, staging, checked, inputs, docs, replaced)
+        written = KeptRelease.at(staging)
+        keep_previous(staging, previous_for(replaced, written.content) if written is not None else None)
         unmark(staging)
         check_target(target, repo.root)
         staging = _swap_in(staging, target)  # now the old release, or None
@@ -233,9 +299,29 @@ def write_release(
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
     report.counts["release files"] = sum(
-        1 for p in target.rglob("*") if p.is_file() and "store" not in p.relative_to(target).parts
+        1 for p in target.rglob("*") if p.is_file() and p.relative_to(target).parts[0] not in ("store", PREVIOUS)
     )
     return release_id
+
+
+def keep_previous(out: Path, previous: KeptRelease | None) -> None:
+    """Link the files of `previous` (but its store and the release it kept) into `out/previous`."""
+    if previous is None:
+        return
+    kept = out / PREVIOUS
+    for source in sorted(previous.root.rglob("*")):
+        relative = source.relative_to(previous.root)
+        if relative.parts[0] in ("store", PREVIOUS, MARKER) or source.is_symlink():
+            continue
+        copy = kept / relative
+        if source.is_dir():
+            copy.mkdir(parents=True, exist_ok=True)
+            continue
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, copy)
+        except OSError:  # another file system, or links not allowed: a copy
+            shutil.copy2(source, copy)
 
 
 def _swap_in(staging: Path, target: Path) -> Path | None:
