@@ -39,3 +39,17 @@ def test_review_lists_shacl_results_and_unquoted(repo_copy: Repository, capsys: 
     assert "orphan-field" in out and "[Violation]" in out
     assert main(["--root", str(repo_copy.root), "review", "999_0000000000000000"]) == 2
     assert capsys.readouterr().err.startswith("error: unknown source")
+
+
+def test_a_sentence_left_out_on_purpose_is_not_uncovered_until_its_reason_goes(repo_copy: Repository) -> None:
+    """`sources/unquoted.tsv` explains the photo credit of 002; without that line it is uncovered."""
+    source = "002_4a92d74c38967c1f"
+    kept = review(repo_copy, source, shapes=False)
+    assert not kept.uncovered
+    assert list(kept.left_out.values()) == ["a photo credit, not a statement about space cooperation"]
+    assert "Left out (sources/unquoted.tsv):" in kept.text()
+    exemptions = repo_copy.sources_dir / "unquoted.tsv"
+    exemptions.write_text("\n".join(line for line in exemptions.read_text(encoding="utf-8").splitlines()
+                                     if not line.startswith(source)) + "\n", encoding="utf-8")
+    bare = review(repo_copy, source, shapes=False)
+    assert [text for _, _, text in bare.uncovered] == ["[Photo/Xinhua]"] and not bare.left_out
