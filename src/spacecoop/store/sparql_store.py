@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
@@ -79,6 +80,9 @@ RESULTS_FORMATS: dict[str, ox.QueryResultsFormat] = {
 RDF_FORMATS: dict[str, ox.RdfFormat] = {
     fmt.media_type: fmt.rdf for fmt in formats.of_kind(formats.GRAPH) if fmt.rdf is not None
 }
+
+
+DECLARED_KEPT = 1024  # short queries whose declared text is kept per store
 
 
 class Backend(Protocol):
@@ -171,6 +175,8 @@ class SparqlStore:
         self.backend = backend
         # The prefixes a query may use without declaring them (prefix → namespace, in order): the release's.
         self.prefixes: dict[str, str] = dict(prefixes or DEFAULT)
+        # A short query's declared text, kept: the endpoint's check and the evaluation both ask for it.
+        self._declared_short = functools.lru_cache(maxsize=DECLARED_KEPT)(self._declare)
         self._release_id = release_id
         self._counts = dict(counts)
         self.max_nesting = max_nesting  # the query check's limit (query_policy), as the server's
@@ -218,6 +224,11 @@ class SparqlStore:
 
     def declared(self, query: str) -> Declared:
         """The query as the backend gets it: with the predeclared prefixes it uses declared."""
+        if len(query) <= SHORT_QUERY:
+            return self._declared_short(query)
+        return self._declare(query)
+
+    def _declare(self, query: str) -> Declared:
         return declare(query, self.prefixes)
 
     @contextlib.contextmanager

@@ -27,7 +27,7 @@ from spacecoop.store.protocol import Store
 from spacecoop.web import i18n
 from spacecoop.web.http import negotiation as neg
 from spacecoop.web.pages import labels as labelling
-from spacecoop.web.pages import pictures, search_index
+from spacecoop.web.pages import pictures
 from spacecoop.web.pages.baseiri import IriMap, iri_map
 from spacecoop.web.pages.context import build_context
 from spacecoop.web.pages.rendering import DEFAULT_CACHE_BYTES, DEFAULT_CONCURRENCY, RenderCache, Renderer
@@ -141,7 +141,6 @@ class Site:
         _ = self.vocabulary, self.context, self.manifest, self.last_modified
         for name in self.templates.list_templates(extensions=["html"]):
             self.templates.get_template(name)
-        search_index.index_for(self)
 
     def template_exists(self, name: str) -> bool:
         present = self._templates_present.get(name)
